@@ -1,0 +1,168 @@
+"""Trainer: steps and time budgets, snapshots, live knob changes, divergence, reproducibility."""
+
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rnn_core import ModelConfig, TrainConfig
+from rnn_core.experiments.base import Batch, Evaluation, RunConfig, Task
+from rnn_core.trainer import HISTORY_MAX, Trainer
+
+
+class SumTask(Task):
+    """Regress the mean of a short random sequence: learnable in a few hundred steps."""
+
+    targets = "last"
+
+    def __init__(self, n: int = 64, time: int = 6, carry: bool = False) -> None:
+        rng = np.random.default_rng(123)
+        self.x = rng.uniform(-1, 1, (n, time, 1))
+        self.y = self.x.mean(axis=1)
+        self.carry_state = carry
+        self.resets: list[bool] = []
+
+    @property
+    def probe_x(self) -> np.ndarray:
+        return self.x[:1]
+
+    def epoch_batches(self, rng, batch_size):
+        idx = rng.permutation(len(self.x))
+        out = []
+        for i in range(0, len(idx), batch_size):
+            j = idx[i:i + batch_size]
+            out.append(Batch(self.x[j], self.y[j], reset=(i == 0) or not self.carry_state))
+        return out
+
+    def evaluate(self, model, rng):
+        out = model.forward(self.x).outputs[:, -1]
+        with np.errstate(over="ignore", invalid="ignore"):
+            mse = float(np.mean((out - self.y) ** 2))
+        return Evaluation(val_loss=mse, metrics={"rmse": mse ** 0.5}, predictions={"y": out[:, 0]})
+
+
+def make(lr=0.02, epochs=40, **train):
+    run = RunConfig(ModelConfig(input_size=1, hidden_size=8, output_size=1, dtype="float64"),
+                    TrainConfig(lr=lr, epochs=epochs, batch_size=16, **train))
+    return Trainer(SumTask(), run)
+
+
+def test_run_by_steps_learns_and_snapshot_is_complete():
+    tr = make(epochs=200)
+    first = tr.run(steps=1)
+    snap = tr.run(steps=399)
+    assert snap.step == 400 and snap.epoch == 100 and not snap.done
+    assert snap.val_loss < first.val_loss / 5
+    assert snap.metrics["rmse"] < 0.15
+    assert snap.probe_hidden.shape == (6, 8)
+    assert snap.record.step_grad_norms.shape == (6,)
+    assert set(snap.param_grad_norms) == {"W_xh", "W_hh", "b_h", "W_hy", "b_y"}
+    assert snap.spectral_radius is not None and snap.spectral_radius > 0
+    assert len(snap.history) == 2 and snap.history[-1] is snap.record
+    assert snap.grad_norm_before >= snap.grad_norm_after
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.metrics = {}
+    with pytest.raises(ValueError):
+        snap.probe_hidden[0, 0] = 1.0
+
+
+def test_runs_to_the_end_and_stops():
+    tr = make(epochs=3)
+    snap = tr.run()
+    assert snap.done and tr.done and snap.step == tr.total_steps == 12
+    assert snap.epoch == 3
+    again = tr.run(steps=5)
+    assert again.step == 12
+
+
+def test_time_budget_trains_at_least_one_step():
+    tr = make()
+    snap = tr.run(seconds=0.0)
+    assert snap.step == 1
+    snap = tr.run(seconds=0.05)
+    assert snap.step > 1 and snap.steps_per_sec > 0
+
+
+def test_same_seed_same_numbers_different_seed_different():
+    a, b, c = make(seed=3), make(seed=3), make(seed=4)
+    sa, sb, sc = a.run(steps=50), b.run(steps=50), c.run(steps=50)
+    assert sa.train_loss == sb.train_loss and sa.val_loss == sb.val_loss
+    np.testing.assert_array_equal(sa.probe_hidden, sb.probe_hidden)
+    assert sa.val_loss != sc.val_loss
+
+
+def test_live_change_applies_and_leaves_a_marker():
+    tr = make()
+    tr.run(steps=5)
+    changes = tr.apply(dataclasses.replace(tr.cfg, lr=0.005, clip_mode="value", clip=0.5, bptt_truncate=2))
+    assert any(c.startswith("lr") for c in changes) and len(changes) == 4
+    assert tr.opt.lr == 0.005
+    snap = tr.run(steps=5)
+    assert snap.record.event and "lr 0.02 → 0.005" in snap.record.event
+    assert snap.record.clip_mode == "value" and snap.record.bptt_truncate == 2
+    assert np.isnan(snap.record.step_grad_norms[:4]).sum() == 0
+    assert snap.record.step_grad_norms[:4].max() == 0.0  # truncation 2: nothing reaches h_0..h_3
+    assert tr.run(steps=1).record.event is None
+
+
+def test_changing_optimizer_resets_its_state():
+    tr = make(optimizer="adam")
+    tr.run(steps=3)
+    tr.apply(dataclasses.replace(tr.cfg, optimizer="momentum", momentum=0.5))
+    assert tr.opt.name == "momentum" and tr.opt.momentum == 0.5 and tr.opt.t == 0
+
+
+def test_divergence_stops_with_a_reason_and_keeps_last_good_weights():
+    tr = make(lr=10.0, optimizer="sgd", clip_mode="off")
+    tr.model.set_params({**tr.model.get_params(), "W_hy": np.full((8, 1), 1e300)})
+    snap = tr.run(steps=50)
+    assert tr.done and snap.done and snap.stop_reason
+    assert "diverged" in snap.stop_reason and "learning rate" in snap.stop_reason
+    assert all(np.all(np.isfinite(p)) for p in tr.model.get_params().values())
+    assert tr.run(steps=5).step == snap.step
+
+
+def test_carried_state_follows_batch_reset_flags():
+    task = SumTask(carry=True)
+    run = RunConfig(ModelConfig(hidden_size=4, dtype="float64"), TrainConfig(batch_size=16, epochs=2))
+    tr = Trainer(task, run)
+    seen = []
+    orig = tr.model.loss_and_grads
+
+    def spy(x, y, h0=None, **kw):
+        seen.append(h0 is not None)
+        return orig(x, y, h0=h0, **kw)
+
+    tr.model.loss_and_grads = spy
+    tr.run(steps=8)
+    assert seen == [False, True, True, True, False, True, True, True]
+
+
+def test_history_is_thinned_but_keeps_markers():
+    tr = make(epochs=10_000)
+    for i in range(HISTORY_MAX + 100):
+        if i == 10:
+            tr.apply(dataclasses.replace(tr.cfg, lr=0.01))
+        tr.run(steps=1)
+    assert len(tr.history) <= HISTORY_MAX
+    assert any(r.event for r in tr.history)
+    steps = [r.step for r in tr.history]
+    assert steps == sorted(steps) and steps[-1] == HISTORY_MAX + 100
+
+
+def test_import_rnn_core_leaves_streamlit_and_torch_out():
+    code = ("import sys, rnn_core, rnn_core.trainer, rnn_core.cli, rnn_core.experiments; "
+            "import rnn_core.experiments as e; [e.get_experiment(i) for i in e.experiment_ids()]; "
+            "print('streamlit' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_no_streamlit_import_anywhere_in_core():
+    from pathlib import Path
+    core = Path(__file__).resolve().parents[1] / "rnn_core"
+    for f in core.rglob("*.py"):
+        text = f.read_text()
+        assert "import streamlit" not in text and "from streamlit" not in text, f
