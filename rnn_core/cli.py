@@ -17,6 +17,7 @@ import numpy as np
 from .config import ModelConfig, TrainConfig
 from .experiments import PRESETS, experiment_ids, get_experiment
 from .experiments.base import RunConfig
+from .threads import single_blas_thread
 from .trainer import Trainer
 
 _TYPES = {f.name: str(f.type) for c in (ModelConfig, TrainConfig) for f in dataclasses.fields(c)}
@@ -61,10 +62,16 @@ def configure(exp_id: str, preset: str = "default", sets: list[str] | None = Non
 def train(exp_id: str, run: RunConfig, preset: str = "default") -> dict[str, Any]:
     """Train to the end; the result that ``--json`` prints."""
     exp = get_experiment(exp_id)
-    trainer = Trainer(exp.make_task(run), run)
+    task = exp.make_task(run)
+    trainer = Trainer(task, run)
     snap = trainer.run()
+    metrics = snap.metrics
+    if snap.stop_reason is None:                 # final metrics on all the data, same sampling rng
+        with single_blas_thread():
+            rng = np.random.default_rng([run.train.seed, 2, snap.step])
+            metrics = task.evaluate_full(trainer.model, rng).metrics
     return {"experiment": exp_id, "preset": preset, "steps": snap.step, "seconds": round(trainer.wall, 4),
-            "config": run.as_dict(), "metrics": _plain(snap.metrics), "stop_reason": snap.stop_reason}
+            "config": run.as_dict(), "metrics": _plain(metrics), "stop_reason": snap.stop_reason}
 
 
 def _plain(v: Any) -> Any:

@@ -16,6 +16,7 @@ from .config import TrainConfig
 from .experiments.base import RunConfig, Task
 from .model import Model, build_model
 from .optim import clip_grads, make_optimizer
+from .threads import single_blas_thread
 
 HISTORY_MAX = 1500                # records kept; older ones are thinned, change markers always kept
 LIVE_KNOBS = ("lr", "optimizer", "momentum", "clip_mode", "clip", "bptt_truncate", "batch_size", "epochs")
@@ -193,15 +194,16 @@ class Trainer:
     def run(self, steps: int | None = None, seconds: float | None = None) -> Snapshot:
         """Train for ``steps`` updates or ``seconds`` of wall time (whichever ends first; neither:
         to the end of the run), then evaluate and return a snapshot."""
-        t0, n = time.perf_counter(), 0
-        while not self.done and (steps is None or n < steps):
-            if seconds is not None and n > 0 and time.perf_counter() - t0 >= seconds:
-                break
-            if self.train_step():
-                n += 1
-        elapsed = time.perf_counter() - t0
-        self.wall += elapsed
-        return self.snapshot(steps_per_sec=n / elapsed if elapsed > 0 and n else 0.0)
+        with single_blas_thread():
+            t0, n = time.perf_counter(), 0
+            while not self.done and (steps is None or n < steps):
+                if seconds is not None and n > 0 and time.perf_counter() - t0 >= seconds:
+                    break
+                if self.train_step():
+                    n += 1
+            elapsed = time.perf_counter() - t0
+            self.wall += elapsed
+            return self.snapshot(steps_per_sec=n / elapsed if elapsed > 0 and n else 0.0)
 
     # ------------------------------------------------------------------ snapshots
     def snapshot(self, steps_per_sec: float = 0.0) -> Snapshot:

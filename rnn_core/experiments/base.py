@@ -59,7 +59,11 @@ class Task(ABC):
 
     @abstractmethod
     def evaluate(self, model: Model, rng: np.random.Generator) -> Evaluation:
-        """Validation loss, metrics and predictions (rng only for sampling)."""
+        """Validation loss, metrics and predictions (rng only for sampling); cheap, runs every tick."""
+
+    def evaluate_full(self, model: Model, rng: np.random.Generator) -> Evaluation:
+        """The honest final evaluation (all data); tasks that subsample in ``evaluate`` override it."""
+        return self.evaluate(model, rng)
 
 
 @dataclass(frozen=True)
