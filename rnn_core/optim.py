@@ -25,8 +25,9 @@ class ClipResult:
 
 
 def global_norm(grads: Params) -> float:
-    """||g|| over every parameter, as if all gradients were one long vector."""
-    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
+    """||g|| over every parameter, as if all gradients were one long vector (inf if it overflows)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
 
 
 def clip_grads(grads: Params, mode: str, clip: float) -> tuple[Params, ClipResult]:

@@ -15,7 +15,8 @@ import numpy as np
 from .config import TrainConfig
 from .experiments.base import RunConfig, Task
 from .model import Model, build_model
-from .optim import clip_grads, make_optimizer
+from .numpy_rnn import NumpyRNN
+from .optim import clip_grads, global_norm, make_optimizer
 from .threads import single_blas_thread
 
 HISTORY_MAX = 1500                # records kept; older ones are thinned, change markers always kept
@@ -108,7 +109,7 @@ class Trainer:
         self._batches_per_epoch = 0
         self._h: np.ndarray | None = None
         self._interval = _Interval(task.max_len)
-        self._param_norms: dict[str, float] = {}
+        self._last_grads: dict[str, np.ndarray] = {}
         self._event: list[str] = []
         self.history: list[Record] = []
         self.wall = 0.0
@@ -170,20 +171,31 @@ class Trainer:
         h0 = self._h if (not b.reset and self._h is not None and len(self._h) == len(b.x)) else None
         res = self.model.loss_and_grads(b.x, b.y, h0=h0, bptt_truncate=self.cfg.bptt_truncate,
                                         targets=self.task.targets)
-        if not np.isfinite(res.loss) or not all(np.all(np.isfinite(g)) for g in res.grads.values()):
-            return self._stop(f"the loss became {res.loss:.3g} at step {self.step + 1}")
         grads, cr = clip_grads(res.grads, self.cfg.clip_mode, self.cfg.clip)
-        params = self.model.get_params()
-        self.opt.step(params, grads)
-        if not all(np.all(np.isfinite(p)) for p in params.values()):
+        if not (np.isfinite(res.loss) and np.isfinite(cr.norm_before)):   # NaN/inf anywhere in g
+            return self._stop(f"the loss became {res.loss:.3g} at step {self.step + 1}")
+        if not self._update(grads):
             return self._stop(f"the weights overflowed at step {self.step + 1}")
-        self.model.set_params(params)
         self._h = res.h_last if self.task.carry_state else None
         self.step += 1
         if not self._queue:
             self.epoch += 1
         self._interval.add(res.loss, cr.norm_before, cr.norm_after, cr.clipped, res.step_grad_norms)
-        self._param_norms = {k: float(np.linalg.norm(g)) for k, g in res.grads.items()}
+        self._last_grads = res.grads
+        return True
+
+    def _update(self, grads: dict[str, np.ndarray]) -> bool:
+        """One optimizer step; False (weights unchanged) if it would make them non-finite."""
+        live = self.model.params if isinstance(self.model, NumpyRNN) else None  # numpy: in place
+        params = live if live is not None else self.model.get_params()
+        backup = {k: v.copy() for k, v in params.items()} if params is live else None
+        self.opt.step(params, grads)
+        if not np.isfinite(global_norm(params)):
+            if backup is not None:
+                params.update(backup)
+            return False
+        if params is not live:
+            self.model.set_params(params)
         return True
 
     def _stop(self, what: str) -> bool:
@@ -225,7 +237,8 @@ class Trainer:
             event="; ".join(self._event) or None)
         self._event, self._interval = [], _Interval(self.task.max_len)
         self._add_history(rec)
-        snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=dict(self._param_norms),
+        norms = {k: float(np.linalg.norm(g)) for k, g in self._last_grads.items()}
+        snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms,
                         probe_hidden=_frozen(self.model.forward(self.task.probe_x).hidden[0]),
                         predictions=dict(ev.predictions), spectral_radius=self._spectral_radius(),
                         steps_per_sec=steps_per_sec, done=self.done, stop_reason=self.stop_reason,

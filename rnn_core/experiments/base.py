@@ -109,3 +109,18 @@ class Experiment(ABC):
     def check_preset(self, name: str) -> None:
         if name not in PRESETS:
             raise ValueError(f"preset: got {name!r}, expected one of {PRESETS}")
+
+
+def check_io(exp_id: str, model: ModelConfig, n_in: int, n_out: int, head: str = "regression") -> None:
+    """The task decides input_size, output_size and head: refuse a run that disagrees."""
+    want = {"input_size": n_in, "output_size": n_out, "head": head}
+    for k, v in want.items():
+        if getattr(model, k) != v:
+            raise ValueError(f"{k}: got {getattr(model, k)!r}, expected {v!r} for the {exp_id} task")
+
+
+def rmse(a: np.ndarray, b: np.ndarray) -> float:
+    """Root of the mean squared difference (NaN-safe: inf if the model blew up)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        v = float(np.sqrt(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)))
+    return v if np.isfinite(v) else float("inf")
