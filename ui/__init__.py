@@ -1,0 +1,1 @@
+"""Streamlit-side helpers of RNN Explorer: figures (plain functions, no streamlit) and page widgets."""

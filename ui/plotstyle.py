@@ -1,0 +1,169 @@
+"""Plot style shared by every figure: sizes, colours, axes, empty states and small numeric helpers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+HEIGHT = 340                       # px, every figure
+FONT_SIZE = 14                     # px, readable on a projector
+EMPTY_HINT = "Press Train to start"
+GRID = "#e3e7ee"                   # grid and zero lines (a plain layout: templates cost ~30 ms a figure)
+MAX_COLUMNS = 300                  # the gradient heatmap shows at most this many records (evenly thinned)
+COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "before": "#d62728", "after": "#2ca02c",
+          "threshold": "#222222", "event": "#8c564b", "true": "#7f7f7f", "pred": "#d62728",
+          "window": "#ff1744", "gap": "#e6e6e6"}
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+def _axis(title: str) -> dict[str, Any]:
+    return {"title": {"text": title, "standoff": 6}, "gridcolor": GRID, "zerolinecolor": GRID,
+            "linecolor": GRID, "automargin": True}
+
+
+def make_figure(data: Sequence[Any], title: str, x_title: str, y_title: str, *, uirevision: str,
+                subtitle: str | None = None, x: dict[str, Any] | None = None, y: dict[str, Any] | None = None,
+                shapes: Sequence[dict[str, Any]] = (), annotations: Sequence[dict[str, Any]] = (),
+                **layout: Any) -> go.Figure:
+    """A figure in the house style, built in one go: fixed height, title (+ subtitle), legend below the
+    plot, compact margins. ``x`` / ``y`` add axis properties, ``layout`` other layout properties (a dict
+    value is merged into the house one). One constructor call: a plotly Figure built from dicts costs
+    ~1 ms, the same through update_layout / update_xaxes ~15 ms, and a template ~30 ms."""
+    lay: dict[str, Any] = {
+        "height": HEIGHT, "template": "none", "uirevision": uirevision, "paper_bgcolor": "white",
+        "plot_bgcolor": "white", "font": {"size": FONT_SIZE, "color": "#2a3f5f"},
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
+                  "font": {"size": FONT_SIZE + 2},
+                  "subtitle": {"text": subtitle or "", "font": {"size": FONT_SIZE - 1, "color": "#555"}}},
+        "margin": {"l": 66, "r": 16, "t": 78 if subtitle else 56, "b": 80},
+        "legend": {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 0.0, "yanchor": "bottom",
+                   "yref": "container", "bgcolor": "rgba(255,255,255,0)", "font": {"size": FONT_SIZE - 1}},
+        "hoverlabel": {"font": {"size": FONT_SIZE}},
+        "xaxis": {**_axis(x_title), **(x or {})}, "yaxis": {**_axis(y_title), **(y or {})},
+        "shapes": list(shapes), "annotations": list(annotations)}
+    for k, v in layout.items():
+        lay[k] = {**lay[k], **v} if isinstance(v, dict) and isinstance(lay.get(k), dict) else v
+    return go.Figure(data=list(data), layout=lay)
+
+
+def hint(text: str = EMPTY_HINT) -> dict[str, Any]:
+    """A short grey message in the middle of the plot area (an annotation)."""
+    return {"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
+            "font": {"size": FONT_SIZE + 2, "color": "#888"}}
+
+
+def vline(x: float, color: str, dash: str, text: str = "", left: bool = False) -> list[dict[str, Any]]:
+    """A vertical line over the whole plot height and its label at the top: [shape, annotation]."""
+    shape = {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "paper",
+             "layer": "below", "line": {"color": color, "width": 1.5, "dash": dash}}
+    note = {"text": text, "x": x, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
+            "showarrow": False, "xanchor": "right" if left else "left",
+            "font": {"size": FONT_SIZE - 1, "color": "#555"}}
+    return [shape, note]
+
+
+def empty_figure(title: str, x_title: str, y_title: str, *, uirevision: str,
+                 x_range: Sequence[float] = (0, 1), y_range: Sequence[float] = (0, 1),
+                 y_log: bool = False, text: str = EMPTY_HINT) -> go.Figure:
+    """Empty axes with fixed ranges and a hint (``y_range`` in log10 units when ``y_log``)."""
+    y = log_axis(y_range) if y_log else {"range": list(y_range)}
+    return make_figure([], title, x_title, y_title, uirevision=uirevision, x={"range": list(x_range)}, y=y,
+                       annotations=[hint(text)])
+
+
+def num(v: Any) -> float:
+    """A float, NaN for None or anything that is not a finite number."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return math.nan
+    return f if math.isfinite(f) else math.nan
+
+
+def positive(values: Iterable[Any]) -> np.ndarray:
+    """Values for a log axis as an array: NaN (a gap in the line) where a value is missing, non-finite
+    or ≤ 0. Arrays, not lists: plotly checks a 1500-point list ~10× slower."""
+    a = np.fromiter(map(num, values), dtype=float)
+    return np.where(a > 0, a, np.nan)
+
+
+def log_range(*arrays: np.ndarray, default: Sequence[float] = (-3.0, 1.0)) -> list[float]:
+    """[lo, hi] in log10 units covering the positive values, rounded outward to quarter decades."""
+    a = np.concatenate([np.asarray(x, dtype=float).ravel() for x in arrays]) if arrays else np.zeros(0)
+    a = a[np.isfinite(a) & (a > 0)]
+    if not a.size:
+        return list(default)
+    lo, hi = math.log10(float(a.min())), math.log10(float(a.max()))
+    return [math.floor(lo * 4 - 0.5) / 4, math.ceil(hi * 4 + 0.5) / 4]
+
+
+def _any(a: np.ndarray) -> bool:
+    return bool(np.any(np.isfinite(a)))
+
+
+def log_axis(y_range: Sequence[float]) -> dict[str, Any]:
+    """A log axis on a fixed range (log10 units) with full-size tick labels: decades, or 1-2-5 steps
+    when the range spans less than two decades."""
+    lo, hi = y_range
+    mult = (1,) if hi - lo >= 2 else (1, 2, 5)
+    ticks = [(m, k) for k in range(math.floor(lo), math.ceil(hi) + 1) for m in mult
+             if lo <= math.log10(m) + k <= hi]
+    return {"type": "log", "range": list(y_range), "tickvals": [m * 10.0 ** k for m, k in ticks],
+            "ticktext": [f"10<sup>{k}</sup>" if m == 1 and abs(k) >= 3 else f"{m * 10.0 ** k:g}"
+                         for m, k in ticks]}
+
+
+def nice_ceil(v: float) -> float:
+    """The smallest of 1, 2, 5 × 10^n that is ≥ v (so a growing range changes rarely)."""
+    if not math.isfinite(v) or v <= 0:
+        return 1.0
+    p = 10.0 ** math.floor(math.log10(v))
+    return next(m * p for m in (1, 2, 5, 10) if m * p >= v * (1 - 1e-12))
+
+
+def history(snap: Any) -> tuple[Any, ...]:
+    """The snapshot's records, () for no snapshot."""
+    return tuple(getattr(snap, "history", ()) or ()) if snap is not None else ()
+
+
+def step_range(steps: Sequence[int], x_max: int | None) -> list[float]:
+    """[0, x_max] when given (the run's total steps), else the last step rounded up to 1, 2, 5 × 10^n."""
+    hi = int(max([*steps, x_max or 0, 1]))
+    return [0, hi if x_max and x_max >= hi else nice_ceil(hi)]
+
+
+def event_markers(hist: Sequence[Any], y_top: float) -> tuple[list[dict[str, Any]], list[go.Scatter]]:
+    """Where a knob changed mid-run: dotted vertical lines (shapes) and a marker on top of each whose
+    hover says what changed (a trace)."""
+    xs, texts = [], []
+    for prev, rec in zip((None, *hist[:-1]), hist, strict=True):
+        if getattr(rec, "event", None):
+            xs.append(prev.step if prev is not None else rec.step)   # the change was made after prev
+            texts.append(rec.event)
+    shapes = [vline(x, COLORS["event"], "dot")[0] for x in xs]
+    return shapes, [go.Scatter(
+        x=xs, y=[y_top] * len(xs), mode="markers", name="knob change", hovertext=texts,
+        marker={"symbol": "triangle-down", "size": 13, "color": COLORS["event"]}, cliponaxis=False,
+        hovertemplate="step %{x}: %{hovertext}<extra>knob change</extra>")] if xs else []
+
+
+# ----------------------------------------------------------------------------- loss
+
+
+def activation_scale(activation: str, z: np.ndarray, zmax: float | None = None) -> dict[str, Any]:
+    """Fixed colour range of h_t for the activation: tanh [-1, 1] diverging, sigmoid [0, 1],
+    relu [0, max seen] (``zmax``: a running max the page keeps; rounded up to 1, 2, 5 × 10^n)."""
+    if activation == "tanh":
+        return {"zmin": -1.0, "zmax": 1.0, "colorscale": "RdBu_r"}
+    if activation == "sigmoid":
+        return {"zmin": 0.0, "zmax": 1.0, "colorscale": "Viridis"}
+    seen = float(np.nanmax(np.abs(z))) if np.any(np.isfinite(z)) else 1.0
+    top = nice_ceil(max(seen, num(zmax) if zmax is not None and math.isfinite(num(zmax)) else 0.0))
+    if activation == "relu":
+        return {"zmin": 0.0, "zmax": top, "colorscale": "Viridis"}
+    return {"zmin": -top, "zmax": top, "colorscale": "RdBu_r"}
