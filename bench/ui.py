@@ -1,0 +1,108 @@
+"""Server-side cost of the live pages and of starting the app.  ``python bench/ui.py [--ticks 50]``
+
+1. For each experiment page: open it headless (AppTest), press Train, run ``--ticks`` ticks and read
+   the timings the live fragment records for each (ui/live.py): the training budget and the rest
+   (figure building + st calls). Prints p50 / p95 of the non-training part and of the whole tick;
+   the target is p50 ≤ 100 ms for the non-training part.
+2. The time from ``streamlit run app.py`` to the first page served: /_stcore/health answers "ok"
+   and the root page's HTML is served. The server is stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from rnn_core.experiments import experiment_ids  # noqa: E402
+from ui import knobs  # noqa: E402
+from ui.catalog import PAGES  # noqa: E402
+
+TARGET_MS = 100.0
+
+
+def page_ticks(file: str, exp_id: str, ticks: int) -> np.ndarray:
+    """(ticks, 3) seconds: training, the rest (wall) and the rest (CPU), for ticks of a page that trains."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["epochs"] = str(knobs.limits(exp_id).epochs_max)      # never finishes mid-bench
+    at.switch_page(file).run()
+    at.button(key="train_toggle").click().run()
+    for _ in range(ticks):
+        at.run()
+    if at.exception:
+        raise RuntimeError(f"{file}: {at.exception[0].value}")
+    state = at.session_state[f"run:{exp_id}"]
+    return np.array(list(state.timings)[-ticks:])
+
+
+def startup_seconds() -> tuple[float, float]:
+    """Seconds from launch to /_stcore/health "ok", and to the root page's HTML."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                             "--server.port", str(port), "--server.address", "127.0.0.1"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        health = _wait_for(f"{base}/_stcore/health", lambda body: body.strip() == b"ok", t0)
+        page = _wait_for(f"{base}/", lambda body: b"<html" in body.lower(), t0)
+        return health, page
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_for(url: str, ok, t0: float, timeout: float = 60.0) -> float:
+    while time.perf_counter() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200 and ok(r.read()):
+                    return time.perf_counter() - t0
+        except OSError:
+            pass
+        time.sleep(0.02)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ticks", type=int, default=50)
+    args = ap.parse_args()
+    ready = [p for p in PAGES if p.exp_id in experiment_ids()]
+    head = ("draw p50", "draw p95", "CPU p50", "tick p50", "tick p95")
+    print(f"ms over {args.ticks} ticks; draw = figures + st calls (wall), CPU = its thread CPU time, "
+          "tick = training + draw")
+    print(f"{'page':<16}" + "".join(f"{h:>10}" for h in head))
+    worst = 0.0
+    for p in ready:
+        t = page_ticks(p.file, p.exp_id, args.ticks) * 1000          # (ticks, 3): train, draw, draw CPU
+        cols = (t[:, 1], t[:, 1], t[:, 2], t[:, :2].sum(axis=1), t[:, :2].sum(axis=1))
+        vals = [np.percentile(c, q) for c, q in zip(cols, (50, 95, 50, 50, 95), strict=True)]
+        worst = max(worst, vals[0])
+        print(f"{p.url_path:<16}" + "".join(f"{v:10.1f}" for v in vals))
+    health, page = startup_seconds()
+    print(f"\nstartup: /_stcore/health ok after {health:.2f} s, root page served after {page:.2f} s")
+    verdict = "meets" if worst <= TARGET_MS else "misses"
+    print(f"worst non-training p50 {worst:.1f} ms {verdict} the {TARGET_MS:.0f} ms target")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
