@@ -193,9 +193,34 @@ def metrics_panel(state: RunState) -> None:
             st.markdown(" · ".join(f"`{k}` {v:.3g}" for k, v in s.param_grad_norms.items()))
 
 
-def lesson(exp_id: str) -> None:
-    """The experiment's lesson from content/<exp_id>.md, once a colleague has written it."""
+@st.cache_data(show_spinner=False)
+def lesson_blocks(exp_id: str) -> list[tuple[str, str]]:
+    """content/<exp_id>.md cut into ("md", text) and ("latex", equation) blocks; a line that is only
+    ``$$`` opens or closes an equation."""
     path = CONTENT / f"{exp_id}.md"
-    if path.is_file():
-        with st.expander("What is going on here", expanded=False, icon=":material/school:"):
-            st.markdown(path.read_text(encoding="utf-8"))
+    if not path.is_file():
+        return []
+    blocks: list[tuple[str, str]] = []
+    kind, lines = "md", []
+    for line in path.read_text(encoding="utf-8").splitlines() + ["$$"]:
+        if line.strip() != "$$":
+            lines.append(line)
+            continue
+        text = "\n".join(lines).strip()
+        if text:
+            blocks.append((kind, text))
+        kind, lines = ("latex" if kind == "md" else "md"), []
+    return blocks
+
+
+def lesson(exp_id: str) -> None:
+    """The experiment's lesson (content/<exp_id>.md): markdown, with display equations by st.latex."""
+    blocks = lesson_blocks(exp_id)
+    if blocks:
+        with st.expander("What is going on here: the equations, the article, three things to try",
+                         expanded=False, icon=":material/school:"):
+            for kind, text in blocks:
+                if kind == "latex":
+                    st.latex(text)
+                else:
+                    st.markdown(text)
