@@ -5,7 +5,10 @@ This file only builds the navigation: Home, then one page per experiment (see ui
 
 import streamlit as st
 
+from rnn_core.threads import pin_single_thread
 from ui.catalog import PAGES
+
+pin_single_thread()          # small matrices, shared cores: one math thread per server process
 
 st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 

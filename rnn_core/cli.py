@@ -17,7 +17,7 @@ import numpy as np
 from .config import ModelConfig, TrainConfig
 from .experiments import PRESETS, experiment_ids, get_experiment
 from .experiments.base import RunConfig
-from .threads import single_blas_thread
+from .threads import single_thread
 from .trainer import Trainer
 
 _TYPES = {f.name: str(f.type) for c in (ModelConfig, TrainConfig) for f in dataclasses.fields(c)}
@@ -67,7 +67,7 @@ def train(exp_id: str, run: RunConfig, preset: str = "default") -> dict[str, Any
     snap = trainer.run()
     metrics = snap.metrics
     if snap.stop_reason is None:                 # final metrics on all the data, same sampling rng
-        with single_blas_thread():
+        with single_thread():
             rng = np.random.default_rng([run.train.seed, 2, snap.step])
             metrics = task.evaluate_full(trainer.model, rng).metrics
     return {"experiment": exp_id, "preset": preset, "steps": snap.step, "seconds": round(trainer.wall, 4),

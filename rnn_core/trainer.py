@@ -17,7 +17,7 @@ from .experiments.base import RunConfig, Task
 from .model import Model, build_model
 from .numpy_rnn import NumpyRNN
 from .optim import clip_grads, global_norm, make_optimizer
-from .threads import single_blas_thread
+from .threads import single_thread
 
 HISTORY_MAX = 1500                # records kept; older ones are thinned, change markers always kept
 LIVE_KNOBS = ("lr", "optimizer", "momentum", "clip_mode", "clip", "bptt_truncate", "batch_size", "epochs")
@@ -206,7 +206,7 @@ class Trainer:
     def run(self, steps: int | None = None, seconds: float | None = None) -> Snapshot:
         """Train for ``steps`` updates or ``seconds`` of wall time (whichever ends first; neither:
         to the end of the run), then evaluate and return a snapshot."""
-        with single_blas_thread():
+        with single_thread():
             t0, n = time.perf_counter(), 0
             while not self.done and (steps is None or n < steps):
                 if seconds is not None and n > 0 and time.perf_counter() - t0 >= seconds:

@@ -143,7 +143,8 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None) -> go
     window, sub = _truncation_overlay(hist, width, targets)
     return make_figure([heat, *window], title, xt, yt, uirevision="grad_heatmap", subtitle=sub,
                        x={"range": step_range(steps, x_max), "showgrid": False},
-                       y={"range": [-0.5, width - 0.5], "showgrid": False},
+                       y={"range": [-0.5, width - 0.5], "showgrid": False,
+                          "dtick": max(1, nice_ceil(width / 8))},
                        showlegend=True, plot_bgcolor=COLORS["gap"])
 
 

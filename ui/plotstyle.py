@@ -132,9 +132,14 @@ def history(snap: Any) -> tuple[Any, ...]:
 
 
 def step_range(steps: Sequence[int], x_max: int | None) -> list[float]:
-    """[0, x_max] when given (the run's total steps), else the last step rounded up to 1, 2, 5 × 10^n."""
-    hi = int(max([*steps, x_max or 0, 1]))
-    return [0, hi if x_max and x_max >= hi else nice_ceil(hi)]
+    """[0, the steps so far (+10 %) rounded up to 1, 2, 5 × 10^n, at least 100], capped at x_max (the
+    run's total steps) when given: the axis widens a few times in a run instead of every frame, and a
+    long run does not squeeze its first steps into the left edge."""
+    last = max([*steps, 0])
+    hi = nice_ceil(max(100.0, 1.1 * last))
+    if x_max and x_max >= last:
+        hi = min(hi, x_max)
+    return [0, hi]
 
 
 def event_markers(hist: Sequence[Any], y_top: float) -> tuple[list[dict[str, Any]], list[go.Scatter]]:

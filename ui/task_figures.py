@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
+from .figures import hidden_figure
 from .plotstyle import COLORS, FONT_SIZE, activation_scale, empty_figure, make_figure, vline
 
 MAX_LINE_POINTS = 2000          # a long user series is thinned to this many points for its grey line
@@ -249,6 +251,19 @@ def abcde_trajectory_figure(snap: Any, activation: str = "tanh") -> go.Figure:
     return make_figure([path], title, "", "", uirevision="abcde-3d", scene=scene, showlegend=False,
                        subtitle="h after reading one letter (from h = 0), joined a→b→c→d→e→a",
                        margin={"l": 0, "r": 0, "b": 0, "t": 64})
+
+
+def abcde_hidden_figure(snap: Any, activation: str = "tanh") -> go.Figure:
+    """Hidden state after each input letter (unit × letter). Every sequence of this task is one letter
+    long, so the generic probe heatmap would be a single column; this shows all five."""
+    p = _preds(snap)
+    h = np.asarray(p.get("hidden", ()), dtype=float)
+    letters = [str(c) for c in (p.get("letters") or LETTERS)]
+    fig = hidden_figure(SimpleNamespace(probe_hidden=h if h.ndim == 2 and h.size else None), activation)
+    fig.update_layout(title={"text": "Hidden state after each letter"},
+                      xaxis={"title": {"text": "input letter"}, "tickvals": list(range(len(letters))),
+                             "ticktext": letters, "dtick": None})
+    return fig
 
 
 # ----------------------------------------------------------------------------- dispatcher
