@@ -41,6 +41,19 @@ def weights_npz(params: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
+def _check_unpacked_size(raw: bytes, expected: dict[str, np.ndarray]) -> None:
+    """Refuse an archive that would unpack far beyond the model's size (a zip bomb) before reading it."""
+    limit = 2 * sum(8 * v.size for v in expected.values()) + 64 * 1024   # float64 + headers, with room
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            total = sum(info.file_size for info in z.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads") from None
+    if total > limit:
+        raise ValueError(f"weights file: it unpacks to {total / 1e6:.1f} MB, far more than the current "
+                         "model's weights; expected the .npz this app downloads for this model")
+
+
 def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Read .npz bytes and check them against the current model's parameters.
 
@@ -53,6 +66,7 @@ def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.nd
         raise ValueError(f"weights file: got {len(raw) / 1e6:.1f} MB, expected at most 5 MB")
     if not raw.startswith(b"PK"):        # an .npz is a zip archive
         raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads")
+    _check_unpacked_size(raw, expected)
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
@@ -68,6 +82,8 @@ def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.nd
                          "(was it saved from another cell or experiment?)")
     for k, ref in expected.items():
         a = arrays[k]
+        if not isinstance(a, np.ndarray):
+            raise ValueError(f"weights file: {k} is not a .npy array, expected the .npz this app downloads")
         if a.dtype.kind not in "fiu":
             raise ValueError(f"weights file: {k} has dtype {a.dtype}, expected numbers")
         if a.shape != ref.shape:

@@ -163,6 +163,9 @@ def sample_names(model: Model, rng: np.random.Generator, n: int = 7, temperature
         f = model.forward(x, h0=h)
         h = f.h_last
         logits = f.outputs[:, 0].astype(np.float64)          # (n, V)
+        if not (np.all(np.isfinite(h)) and np.all(np.isfinite(logits))):
+            length[alive] = t                                # overflowed weights: end the names here
+            break
         if greedy:
             ids = logits.argmax(axis=1)
         else:

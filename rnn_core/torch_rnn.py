@@ -141,6 +141,7 @@ class TorchRNN:
 
     def _prepare(self, x: np.ndarray, h0: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, State]:
         """x time-major (T, B, in), xw = x W_xh + b_h (T, B, G·hid), and the initial state."""
+        x = x if x.flags.writeable else x.copy()                         # torch wants writable memory
         xt = torch.from_numpy(x).transpose(0, 1)                        # (T, B, in)
         xw = torch.matmul(xt, self.params["W_xh"]) + self.params["b_h"]
         return xt, xw, self._split(torch.from_numpy(h0))

@@ -107,6 +107,7 @@ class Trainer:
         self.epoch = 0
         self._queue: list[Any] = []
         self._batches_per_epoch = 0
+        self._epoch_len = 0
         self._h: np.ndarray | None = None
         self._interval = _Interval(task.max_len)
         self._last_grads: dict[str, np.ndarray] = {}
@@ -130,12 +131,16 @@ class Trainer:
 
     @property
     def total_steps(self) -> int:
-        """Steps a full run takes (epochs × batches per epoch)."""
-        return self.cfg.epochs * self.batches_per_epoch
+        """Steps the run takes: those made, the rest of this epoch, the remaining epochs (their batch
+        size may have changed mid-run)."""
+        if self.epoch >= self.cfg.epochs:
+            return self.step
+        rest = max(0, self.cfg.epochs - self.epoch - (1 if self._queue else 0))
+        return self.step + len(self._queue) + rest * self.batches_per_epoch
 
     @property
     def fractional_epoch(self) -> float:
-        n = self._batches_per_epoch
+        n = self._epoch_len                      # batches of the epoch under way
         return self.epoch + ((n - len(self._queue)) / n if n and self._queue else 0.0)
 
     # ------------------------------------------------------------------ live changes
@@ -159,7 +164,7 @@ class Trainer:
     def _next_batch(self) -> Any:
         if not self._queue:
             batches = self.task.epoch_batches(self._rng, self.cfg.batch_size)
-            self._batches_per_epoch = len(batches)
+            self._batches_per_epoch = self._epoch_len = len(batches)
             self._queue = batches[::-1]
         return self._queue.pop()
 
@@ -224,7 +229,16 @@ class Trainer:
             snap = replace(self.last, done=self.done, stop_reason=self.stop_reason, steps_per_sec=0.0)
             self.last = snap
             return snap
-        ev = self.task.evaluate(self.model, np.random.default_rng([self.run_cfg.train.seed, 2, self.step]))
+        try:
+            rng = np.random.default_rng([self.run_cfg.train.seed, 2, self.step])
+            ev = self.task.evaluate(self.model, rng)
+        except (ValueError, ArithmeticError) as e:       # e.g. hidden states overflow on long samples
+            if self.stop_reason is None:
+                self._stop(f"evaluating the model failed ({e}) at step {self.step}")
+            if self.last is not None:
+                self.last = replace(self.last, done=True, stop_reason=self.stop_reason, steps_per_sec=0.0)
+                return self.last
+            raise
         iv = self._interval
         rec = Record(
             step=self.step, epoch=self.fractional_epoch,

@@ -107,10 +107,14 @@ def _rows(text: str) -> tuple[list[list[str]], str]:
     """Non-empty CSV rows and the delimiter: the first of , ; tab that gives every row (of the first
     50) the same number of cells, at least two; otherwise one column."""
     lines = [ln for ln in text.split("\n") if ln.strip()]
-    for delim in (",", ";", "\t"):
-        widths = {len(r) for r in csv.reader(lines[:50], delimiter=delim)}
-        if len(widths) == 1 and widths.pop() > 1:
-            return list(csv.reader(lines, delimiter=delim)), delim
+    try:
+        for delim in (",", ";", "\t"):
+            widths = {len(r) for r in csv.reader(lines[:50], delimiter=delim)}
+            if len(widths) == 1 and widths.pop() > 1:
+                return list(csv.reader(lines, delimiter=delim)), delim
+    except csv.Error as e:                       # e.g. a field longer than the csv module allows
+        raise ValueError(f"The file could not be read as a CSV ({e}). Please upload a CSV with one "
+                         "value per line or one column of numbers.") from None
     return [[ln] for ln in lines], ","
 
 

@@ -75,3 +75,23 @@ def test_wrong_names_and_shapes_are_explained():
     bad["b_y"] = np.array([np.nan])
     with pytest.raises(ValueError, match="NaN"):
         load_weights(_npz(**bad), p)
+
+
+def test_archive_that_unpacks_far_beyond_the_model_is_refused():
+    buf = io.BytesIO()
+    np.savez_compressed(buf, W_xh=np.zeros(4_000_000))          # 32 MB of zeros, ~30 KB packed
+    raw = buf.getvalue()
+    assert len(raw) < 1_000_000
+    with pytest.raises(ValueError, match="unpacks to"):
+        load_weights(raw, _params())
+
+
+def test_members_that_are_not_npy_arrays_are_refused():
+    import zipfile
+    p = _params()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for k in p:
+            z.writestr(k, b"not an array")
+    with pytest.raises(ValueError, match="not a .npy array"):
+        load_weights(buf.getvalue(), p)

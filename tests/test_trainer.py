@@ -166,3 +166,27 @@ def test_no_streamlit_import_anywhere_in_core():
     for f in core.rglob("*.py"):
         text = f.read_text()
         assert "import streamlit" not in text and "from streamlit" not in text, f
+
+
+def test_batch_size_change_mid_epoch_keeps_epoch_and_total_consistent():
+    tr = make(epochs=5)                                  # 64 samples, batch 16: 4 batches an epoch
+    tr.run(steps=6)                                      # 1.5 epochs
+    assert tr.fractional_epoch == 1.5 and tr.total_steps == 20
+    tr.apply(dataclasses.replace(tr.cfg, batch_size=32))  # takes effect at the next epoch
+    assert tr.fractional_epoch == 1.5
+    assert tr.total_steps == 6 + 2 + 3 * 2
+    snap = tr.run()
+    assert snap.done and snap.step == 14 and snap.epoch == 5 and tr.total_steps == 14
+
+
+def test_evaluation_failure_stops_the_run_with_a_reason():
+    tr = make()
+    good = tr.run(steps=3)
+
+    def broken(model, rng):
+        raise ValueError("probabilities contain NaN")
+
+    tr.task.evaluate = broken
+    snap = tr.run(steps=2)
+    assert snap.done and snap.stop_reason and "evaluating the model failed" in snap.stop_reason
+    assert snap.record is good.record                    # the last good snapshot's data is kept

@@ -115,3 +115,9 @@ def test_semicolons_with_decimal_commas():
 def test_bad_series_is_rejected(raw, column, message):
     with pytest.raises(ValueError, match=message):
         load_series(raw, column)
+
+
+def test_csv_with_a_field_too_long_for_the_csv_module_is_a_plain_error():
+    raw = ('"' + "1" * 200_000 + '",2\n').encode() + b"3,4\n" * 30
+    with pytest.raises(ValueError, match="could not be read as a CSV"):
+        load_series(raw)

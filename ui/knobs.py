@@ -132,6 +132,17 @@ def clamp(values: dict[str, Any], lim: Limits) -> dict[str, Any]:
     return v
 
 
+def fit_state(lim: Limits) -> None:
+    """Move knob values already in session state into the ranges of ``lim``: other data (an upload)
+    can shrink them, and a widget whose value lies outside its range raises."""
+    ss, keys = st.session_state, ("hidden_size", "batch_size", "epochs", "clip", "bptt_truncate", "lr")
+    if all(k in ss for k in keys):
+        now = {k: ss[k] for k in keys}
+        for k, v in clamp(now, lim).items():
+            if v != now[k]:
+                ss[k] = v
+
+
 def _on_preset() -> None:
     st.session_state[PRESET_FLAG] = True
 

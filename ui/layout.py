@@ -77,6 +77,7 @@ def settings(exp_id: str, spec: DataSpec | None = None) -> RunState | None:
             state.playing = False
         elif fresh or knobs.preset_changed():                 # a page's own preset, not another page's
             knobs.seed_state(knobs.clamp(knobs.knob_values(exp.preset(preset)), lim))
+        knobs.fit_state(lim)
         values = knobs.render_knobs(exp, preset, lim)
     try:
         run = knobs.run_from_values(exp, preset, values, raw)

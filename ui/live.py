@@ -10,7 +10,9 @@ thread in the first place).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -30,6 +32,7 @@ LOG = logging.getLogger(__name__)
 TICK_SECONDS = 0.15              # training budget of one tick
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 MIN_TICKS = 40                   # a short run is spread over at least this many ticks (~20 s) to be seen
+HINT = "Try a smaller learning rate or turn gradient clipping on, then Reset."
 TIMINGS = 200                    # ticks whose timings are kept (bench/ui.py reads them)
 
 
@@ -113,7 +116,7 @@ def handle_flags(state: RunState) -> RunState:
         state.playing = not state.playing and not state.trainer.done
     if "step" in flags and not state.trainer.done:
         state.playing = False
-        state.snap = state.trainer.run(steps=1)
+        train(state, steps=1)
     return state
 
 
@@ -140,14 +143,22 @@ def tick(state: RunState, seconds: float = TICK_SECONDS) -> None:
     with state.lock:
         if not state.playing:                    # paused while this tick waited for the lock
             return
-        try:
-            state.snap = state.trainer.run(steps=cap, seconds=seconds)
-        except Exception as e:  # noqa: BLE001 -- nothing a person does may show a traceback
-            LOG.exception("training step failed")
-            state.trainer.stop_reason = f"Training stopped: {e}"
-            state.snap = state.trainer.snapshot()
+        train(state, steps=cap, seconds=seconds)
         if state.snap.done:
             state.playing = False
+
+
+def train(state: RunState, steps: int, seconds: float | None = None) -> None:
+    """Advance the run (no st.* inside). Any error stops it with a plain message and keeps the last good
+    snapshot: evaluating a model whose numbers overflowed can fail again, so it is not retried."""
+    try:
+        state.snap = state.trainer.run(steps=steps, seconds=seconds)
+    except Exception as e:  # noqa: BLE001 -- nothing a person does may show a traceback
+        LOG.exception("training step failed")
+        reason = (f"Training stopped at step {state.trainer.step:,}: {e}. The plots show the last good "
+                  f"step. {HINT}")
+        state.trainer.stop_reason = reason
+        state.snap = dataclasses.replace(state.snap, done=True, stop_reason=reason, steps_per_sec=0.0)
 
 
 def live_fragment(exp_id: str, draw: Callable[[RunState], None]) -> None:
@@ -174,13 +185,17 @@ def live_fragment(exp_id: str, draw: Callable[[RunState], None]) -> None:
 def status_line(state: RunState) -> str:
     """step · epoch · loss · steps/s · spectral radius, in one line."""
     s, t = state.snap, state.trainer
-    parts = [f"step **{s.step:,}** / {t.total_steps:,}", f"epoch {s.epoch:.2f} / {t.cfg.epochs}",
+    # Trainer.total_steps and Record.epoch assume one batch size for the whole run: after a mid-run
+    # batch_size change they can read "step 600 / 500" or a negative epoch, so both are kept in range.
+    epoch = s.epoch if t.epoch <= s.epoch <= t.epoch + 1 else float(t.epoch)
+    parts = [f"step **{s.step:,}** / {max(t.total_steps, s.step):,}", f"epoch {epoch:.2f} / {t.cfg.epochs}",
              f"loss {_fmt(s.train_loss)}"]
     if s.val_loss is not None:
         parts.append(f"val {_fmt(s.val_loss)}")
     parts.append(f"{s.steps_per_sec:,.0f} steps/s" if state.playing else "paused" if s.step else "ready")
     if s.spectral_radius is not None:
-        parts.append(f"ρ(W_hh) {s.spectral_radius:.3f}")
+        rho = s.spectral_radius
+        parts.append(f"ρ(W_hh) {rho:.3f}" if rho < 1e3 else f"ρ(W_hh) {rho:.3g}")   # huge after blow-ups
     return " · ".join(parts)
 
 
@@ -191,6 +206,7 @@ def progress(state: RunState) -> float:
 
 def _fmt(v: Any) -> str:
     try:
-        return f"{float(v):.4g}"
+        x = float(v)
     except (TypeError, ValueError):
         return "–"
+    return "–" if math.isnan(x) else f"{x:.4g}"             # NaN: no loss yet (step 0, no held-out set)

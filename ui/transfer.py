@@ -3,11 +3,16 @@ loading weights saved earlier (pickle-free, checked against the current model by
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import streamlit as st
 
 from rnn_core.export import history_csv, load_weights, weights_npz
 
 from .live import RunState
+
+LOG = logging.getLogger(__name__)
 
 
 def downloads(state: RunState) -> None:
@@ -26,19 +31,49 @@ def downloads(state: RunState) -> None:
 
 
 def upload_weights(state: RunState) -> None:
-    """Put weights saved from this page (same model settings) into the running model."""
+    """Put weights saved from this page (same model settings) into the running model. A file is read
+    once per page (Reset or a new model does not load it again); a refusal stays shown with it."""
     up = st.file_uploader("A .npz downloaded from this page, with the same model settings", type=["npz"],
                           key="weights_file")
-    if up is None or state.cache.get("weights_file") == up.file_id:
+    seen = f"_weights_file:{state.exp_id}"
+    if up is None:
         return
-    state.cache["weights_file"] = up.file_id
+    if st.session_state.get(seen, (None,))[0] != up.file_id:
+        error = load_into(state, up.getvalue())
+        st.session_state[seen] = (up.file_id, error)
+        if error is None:
+            st.success(f"Loaded {up.name} into the model at step {state.snap.step:,}.")
+    error = st.session_state[seen][1]
+    if error:
+        st.error(error)
+
+
+def load_into(state: RunState, raw: bytes) -> str | None:
+    """Load .npz bytes into the run; None on success, else the plain reason (the run is unchanged)."""
     try:
-        params = load_weights(up.getvalue(), state.trainer.model.get_params())
-    except ValueError as e:
-        st.error(str(e))
-        return
+        params = load_weights(raw, state.trainer.model.get_params())
+    except Exception as e:  # noqa: BLE001 -- ValueError is the plain message; anything else: not our .npz
+        LOG.info("weights upload refused: %r", e)
+        return (str(e) if isinstance(e, ValueError) else
+                "weights file: not a .npz of numeric arrays, expected the .npz this app downloads")
     with state.lock:
-        state.trainer.model.set_params(params)
-        state.trainer.last = None                # evaluate the loaded weights, not the cached snapshot
-        state.snap = state.trainer.snapshot()
-    st.success(f"Loaded {up.name} into the model at step {state.snap.step:,}.")
+        if not _put_weights(state, params):
+            return ("weights file: the model cannot run with these weights (its numbers overflow); "
+                    "the current weights are kept")
+    return None
+
+
+def _put_weights(state: RunState, params: dict[str, Any]) -> bool:
+    """Load ``params`` and evaluate them; if that fails, put the old weights back and return False."""
+    t = state.trainer
+    old, last = t.model.get_params(), t.last
+    t.model.set_params(params)
+    t.last = None                                 # evaluate the loaded weights, not the cached snapshot
+    try:
+        state.snap = t.snapshot()
+    except Exception:  # noqa: BLE001
+        LOG.exception("evaluating uploaded weights failed")
+        t.model.set_params(old)
+        t.last = last
+        return False
+    return True

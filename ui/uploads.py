@@ -7,6 +7,7 @@ another page and comes back (a file uploader forgets its file on a page switch).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import streamlit as st
 
 from rnn_core import userdata
 
+LOG = logging.getLogger(__name__)
 UPLOAD_KEY = "upload"
 
 
@@ -51,8 +53,9 @@ def data_picker(exp_id: str, spec: DataSpec, fresh: bool) -> UserData | None:
         if up is not None and (current is None or current.file_id != up.file_id):
             try:
                 current = UserData(up.name, up.file_id, _load(spec, up.getvalue(), up.name))
-            except ValueError as e:
-                st.error(str(e))
+            except Exception as e:  # noqa: BLE001 -- a ValueError says why; nothing else may show a traceback
+                LOG.info("upload refused: %r", e)
+                st.error(str(e) if isinstance(e, ValueError) else f"The file could not be read. {spec.help}.")
                 return current
             st.session_state[_key(exp_id)] = current
         elif up is None and current is not None and not fresh and st.session_state.get("_had_upload"):

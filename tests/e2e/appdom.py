@@ -82,6 +82,13 @@ def assert_app_layout(page: Any, title: str) -> None:
     """The page is served through app.py: the navigation shows the catalog titles (not raw file
     names such as "app"), the current page is `title`, and the layout is wide."""
     nav = page.get_by_test_id("stSidebarNav")
+    try:   # a first visit right after the server starts is rerun through app.py (ui/mpa.py): wait for it
+        page.wait_for_function("""() => {
+            const t = [...document.querySelectorAll("[data-testid='stSidebarNavLink']")]
+                .map(e => e.innerText.trim().split("\\n").pop());
+            return t.includes("Home") && !t.includes("app"); }""", timeout=15_000)
+    except Exception:  # noqa: BLE001 -- report what is shown instead
+        pass
     links = [t.strip().split("\n")[-1] for t in nav.get_by_test_id("stSidebarNavLink").all_inner_texts()]
     assert "Home" in links and "app" not in links, f"navigation of raw page files: {links}"
     current = nav.locator("[data-testid='stSidebarNavLink'][aria-current='page']")

@@ -1,0 +1,344 @@
+"""Nothing a person does crashes the app (DESIGN §5), driven through AppTest on every page:
+
+- extreme knobs (hidden size at its maximum, lr at both ends, clip 0 in each mode, truncation as long
+  as the sequence and full, epochs and batch size at their limits, torch with lstm and gru) train or
+  stop with the plain divergence message;
+- a run that diverges stops with a plain message and a hint, keeps its plots, and Reset recovers;
+- bad uploads (empty, binary, 6 MB, wrong columns, too many characters, pickled or misshapen .npz)
+  show a message and leave the current run exactly as it was; good ones work;
+- two sessions never see each other's runs; odd inputs (prefix, temperature, URL values) and switches
+  mid-run (data, backend, page) never show a traceback.
+
+``run_every`` never fires in AppTest: every tick is an explicit ``run()``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_app_pages import open_page, run_of, uploader
+
+from rnn_core.experiments import get_experiment
+from rnn_core.export import weights_npz
+from rnn_core.trainer import Trainer
+from ui import knobs
+from ui.catalog import PAGES
+
+HINT = ("smaller learning rate", "clipping")
+STATUS = re.compile(r"step \*\*([\d,]+)\*\* / ([\d,]+) · epoch ([\d.]+) / \d+ · loss (\S+)")
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+SIX_MB = b"1\n" * (3 * 2**20)
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")     # numpy overflow: diverging on purpose
+
+
+def page_of(exp_id: str) -> str:
+    return next(p.file for p in PAGES if p.exp_id == exp_id)
+
+
+def ticks(at: AppTest, exp_id: str, n: int = 1):
+    """n fragment ticks (a full run each: AppTest cannot fire the timer); the run after them."""
+    for _ in range(n):
+        at.run()
+        if run_of(at, exp_id).snap.done:
+            break
+    return run_of(at, exp_id)
+
+
+def assert_sane(at: AppTest, exp_id: str) -> None:
+    """No traceback, no failed plot, the status line in range, and a finite loss unless the run
+    stopped with the plain divergence message (then that message is the only error shown)."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.warning, [w.value for w in at.warning]          # a plot or panel that failed
+    state = run_of(at, exp_id)
+    snap = state.snap
+    if snap.stop_reason:
+        assert all(h in snap.stop_reason for h in HINT), snap.stop_reason
+        assert [e.value for e in at.error] == [snap.stop_reason]
+    else:
+        assert not at.error, [e.value for e in at.error]
+        assert snap.step == 0 or math.isfinite(snap.train_loss)
+    text = next(p.proto.text for p in at.get("progress"))
+    m = STATUS.search(text)
+    assert m, text
+    step, total, epoch, loss = m.groups()
+    assert int(step.replace(",", "")) == snap.step <= int(total.replace(",", ""))
+    assert 0 <= float(epoch) <= state.trainer.cfg.epochs
+    assert loss != "nan", text
+    assert len(at.get("plotly_chart")) >= 5
+
+
+def params_of(at: AppTest, exp_id: str) -> dict[str, np.ndarray]:
+    return run_of(at, exp_id).trainer.model.get_params()
+
+
+def same_params(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+# ----------------------------------------------------------------------------- extreme knobs
+
+@pytest.mark.parametrize("exp_id", [p.exp_id for p in PAGES])
+def test_extreme_knobs_train_or_stop_plainly(exp_id: str) -> None:
+    lim = knobs.limits(exp_id)
+    lo, hi = lim.lr_options[0], lim.lr_options[-1]
+    at = open_page(page_of(exp_id), hidden_size=str(knobs.HIDDEN_MAX), lr=f"{lo:g}", clip_mode="value",
+                   clip="0", bptt_truncate=str(lim.seq_len), epochs=str(lim.epochs_max), batch_size="1")
+    run = run_of(at, exp_id).run                                     # every extreme came in by the URL
+    assert run.model.hidden_size == knobs.HIDDEN_MAX and run.train.lr == lo and run.train.clip == 0
+    assert run.train.bptt_truncate == lim.seq_len and run.train.epochs == lim.epochs_max
+    assert run.train.batch_size == 1
+    assert at.slider(key="hidden_size").max == knobs.HIDDEN_MAX   # and the widgets stop there
+    assert at.slider(key="clip").min == 0.0
+    assert at.select_slider(key="bptt_truncate").options[-2:] == [str(lim.seq_len), knobs.FULL]
+    at.button(key="train_toggle").click().run()
+    assert run_of(at, exp_id).snap.step > 0
+    assert_sane(at, exp_id)
+
+    at.select_slider(key="lr").set_value(hi)                           # the other ends, mid-run
+    at.radio(key="clip_mode").set_value("norm")
+    at.select_slider(key="bptt_truncate").set_value(knobs.FULL)
+    at.slider(key="batch_size").set_value(lim.items).run()
+    state = ticks(at, exp_id, 2)
+    assert state.trainer.cfg.lr == hi and state.trainer.cfg.batch_size == lim.items
+    assert_sane(at, exp_id)
+    at.radio(key="clip_mode").set_value("off").run()
+    assert_sane(at, exp_id)
+
+    at.button(key="reset").click().run()                               # torch: lstm, then gru mid-run
+    at.slider(key="hidden_size").set_value(8)
+    at.radio(key="backend").set_value("torch").run()
+    at.selectbox(key="cell").set_value("lstm")
+    at.button(key="train_toggle").click().run()
+    state = run_of(at, exp_id)
+    assert state.run.model.cell == "lstm" and state.playing and state.snap.step > 0
+    assert_sane(at, exp_id)
+    at.selectbox(key="cell").set_value("gru").run()
+    state = ticks(at, exp_id)
+    assert state.run.model.cell == "gru" and state.snap.step > 0
+    assert_sane(at, exp_id)
+
+
+# ----------------------------------------------------------------------------- divergence
+
+DIVERGE = {                   # settings that blow up within a tick or two (numpy, no clipping, sgd at lr 1)
+    "sine": {"activation": "relu", "hidden_size": "64"},
+    "elman": {"activation": "relu", "hidden_size": "64"},
+    "xsinx": {"activation": "relu", "hidden_size": "64"},
+    "dinos": {"activation": "relu", "init": "uniform01", "hidden_size": "256", "dtype": "float32",
+              "batch_size": "1"},
+}
+
+
+def blow_up(exp_id: str) -> AppTest:
+    """A page whose run has diverged. abcde (one time step, cross-entropy) does not diverge from any
+    setting: there, weights of 3e38 are uploaded, whose first update overflows."""
+    lim = knobs.limits(exp_id)
+    q = {"lr": "1", "optimizer": "sgd", "clip_mode": "off", "epochs": str(lim.epochs_max)}
+    at = open_page(page_of(exp_id), **q, **DIVERGE.get(exp_id, {}))
+    if exp_id == "abcde":
+        huge = {k: np.full_like(v, 3e38) for k, v in params_of(at, exp_id).items()}
+        uploader(at, "weights_file").set_value(("huge.npz", weights_npz(huge), "application/zip")).run()
+    at.button(key="train_toggle").click().run()
+    ticks(at, exp_id, 4)
+    return at
+
+
+@pytest.mark.parametrize("exp_id", [p.exp_id for p in PAGES])
+def test_divergence_stops_keeps_plots_and_reset_recovers(exp_id: str) -> None:
+    at = blow_up(exp_id)
+    state = run_of(at, exp_id)
+    reason = state.snap.stop_reason
+    assert reason and "diverged" in reason and not state.playing
+    assert_sane(at, exp_id)                                            # message + hint, plots kept
+    assert at.button(key="train_toggle").disabled and at.button(key="step").disabled
+    step = state.snap.step
+    ticks(at, exp_id, 2)
+    assert state.snap.step == step                                     # no further steps
+
+    at.select_slider(key="lr").set_value(0.001)                        # follow the hint (and undo relu /
+    at.radio(key="clip_mode").set_value("norm")                        # U(0, 1), which blow up dinos at
+    at.selectbox(key="activation").set_value("tanh")                   # any lr), then Reset
+    at.selectbox(key="init").set_value("default").run()
+    at.button(key="reset").click().run()
+    state = run_of(at, exp_id)
+    assert state.snap.step == 0 and state.snap.stop_reason is None and not at.error
+    at.button(key="train_toggle").click().run()                        # (abcde: not the uploaded weights)
+    state = ticks(at, exp_id)
+    assert state.snap.step > 0 and not state.snap.stop_reason
+    assert_sane(at, exp_id)
+
+
+def test_an_error_while_training_stops_the_run_plainly() -> None:
+    """dinos, relu, U(0, 1) init, adam at lr 1: the weights stay finite but sampling 50 characters
+    overflows the hidden state, so evaluating the model raises. Train and Step both stop with a plain
+    message and keep the last good plots."""
+    q = {"activation": "relu", "optimizer": "adam", "lr": "1", "clip_mode": "off", "init": "uniform01",
+         "hidden_size": "64", "batch_size": "1", "epochs": "500"}
+    for button in ("train_toggle", "step"):
+        at = open_page(page_of("dinos"), **q)
+        at.button(key=button).click().run()
+        for _ in range(10):
+            if run_of(at, "dinos").snap.stop_reason:
+                break
+            if button == "step":
+                at.button(key=button).click()
+            at.run()
+        state = run_of(at, "dinos")
+        assert state.snap.stop_reason and state.snap.done and not state.playing
+        assert_sane(at, "dinos")
+
+
+# ----------------------------------------------------------------------------- uploads
+
+def refused(at: AppTest, exp_id: str, key: str, name: str, raw: bytes, says: str) -> None:
+    """Upload a bad file: its message is shown and the run is exactly as it was."""
+    state = run_of(at, exp_id)
+    step, before = state.snap.step, params_of(at, exp_id)
+    uploader(at, key).set_value((name, raw, "application/octet-stream")).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(says in e.value for e in at.error), (name, [e.value for e in at.error])
+    assert run_of(at, exp_id) is state and state.snap.step == step
+    assert same_params(params_of(at, exp_id), before)
+
+
+def test_bad_series_uploads_keep_the_run_and_a_good_one_takes_over() -> None:
+    at = open_page(page_of("sine"))
+    at.button(key="train_toggle").click().run()
+    at.button(key="train_toggle").click().run()                        # paused: nothing may move
+    assert run_of(at, "sine").snap.step > 0 and not run_of(at, "sine").playing
+    for name, raw, says in [
+            ("empty.csv", b"", "empty"), ("image.csv", PNG, "binary"), ("big.csv", SIX_MB, "MB"),
+            ("words.csv", b"name,colour\nrex,green\n" * 30, "no column made only of numbers"),
+            ("oneline.csv", b"7" * 200_000, "could not be read"),              # past csv's field limit
+            ("short.csv", b"1\n2\n3\n", "at least 20")]:
+        refused(at, "sine", "upload", name, raw, says)
+        assert run_of(at, "sine").data is None
+    at.button(key="train_toggle").click().run()
+    values = "\n".join(f"{np.sin(0.3 * i) + 0.01 * i:.4f}" for i in range(120))
+    uploader(at, "upload").set_value(("mine.csv", f"level\n{values}\n".encode(), "text/csv")).run()
+    state = ticks(at, "sine")                            # the run was live: the new one trains on at once
+    assert state.data.name == "mine.csv" and len(state.trainer.task.data.series) == 120
+    assert state.playing and state.snap.step > 0
+    assert_sane(at, "sine")
+
+
+def test_bad_text_uploads_keep_the_run_and_small_data_fits_the_knobs() -> None:
+    at = open_page(page_of("dinos"), batch_size="64", bptt_truncate="20")
+    at.button(key="step").click().run()
+    alphabet = "".join(chr(0x4E00 + i) + ("\n" if i % 5 == 4 else "") for i in range(300))
+    for name, raw, says in [
+            ("empty.txt", b"", "empty"), ("image.txt", PNG, "binary"), ("big.txt", SIX_MB, "MB"),
+            ("hanzi.txt", alphabet.encode(), "different characters"), ("tiny.txt", b"ab\ncd\n", "at least")]:
+        refused(at, "dinos", "upload", name, raw, says)
+    names = "\n".join(["ab", "abba", "baab", "bab", "aabb", "abab", "bbaa", "baba", "aab", "bba"] * 3)
+    uploader(at, "upload").set_value(("ab.txt", names.encode(), "text/plain")).run()
+    assert run_of(at, "dinos").run.model.input_size == 3                 # "\n", "a", "b"
+    assert_sane(at, "dinos")
+    uploader(at, "upload").set_value(("prose.txt", b"x" * 60, "text/plain")).run()   # 2 sequences of <= 48
+    state = run_of(at, "dinos")
+    assert state.data.name == "prose.txt"
+    assert state.run.train.batch_size <= 2 and state.run.train.bptt_truncate is None   # moved into range
+    at.button(key="step").click().run()
+    assert state.snap.step == 1
+    assert_sane(at, "dinos")
+
+
+def npz(**arrays: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def test_bad_weights_keep_the_run_and_good_ones_continue_at_the_same_loss() -> None:
+    at = open_page(page_of("sine"))
+    at.button(key="train_toggle").click().run()
+    state = ticks(at, "sine")
+    at.button(key="train_toggle").click().run()                        # paused: nothing may move
+    trained, loss = params_of(at, "sine"), state.snap.val_loss
+    other = get_experiment("sine").preset("default").replace(hidden_size=12)
+    wrong_shape = Trainer(get_experiment("sine").make_task(other), other).model.get_params()
+    raw_zip = io.BytesIO()
+    with zipfile.ZipFile(raw_zip, "w") as z:                   # right names, but not .npy arrays inside
+        for k in trained:
+            z.writestr(k, b"not an array")
+    for name, raw, says in [
+            ("empty.npz", b"", "empty"), ("image.npz", PNG, "not a .npz"), ("big.npz", b"PK" + SIX_MB, "MB"),
+            ("objects.npz", npz(**{k: np.array([{"x": 1}, None], dtype=object) for k in trained}), "pickled"),
+            ("hidden12.npz", npz(**wrong_shape), "shape"), ("raw.npz", raw_zip.getvalue(), "not a .npy array"),
+            ("nan.npz", npz(**{k: np.full_like(v, np.nan) for k, v in trained.items()}), "NaN")]:
+        refused(at, "sine", "weights_file", name, raw, says)
+    at.button(key="reset").click().run()
+    assert run_of(at, "sine").snap.step == 0 and not same_params(params_of(at, "sine"), trained)
+    uploader(at, "weights_file").set_value(("good.npz", weights_npz(trained), "application/zip")).run()
+    state = run_of(at, "sine")
+    assert same_params(params_of(at, "sine"), trained)
+    assert state.snap.val_loss == pytest.approx(loss, rel=1e-6)           # the same model, the same loss
+    assert any("Loaded good.npz" in s.value for s in at.success)
+    at.button(key="step").click().run()
+    assert state.snap.step == 1 and state.snap.train_loss < 2 * loss + 0.1
+    at.button(key="reset").click().run()                                  # Reset: new weights, not the file's
+    assert not same_params(params_of(at, "sine"), trained)
+    assert not at.exception and not at.error
+
+
+# ----------------------------------------------------------------------------- sessions, inputs, switches
+
+def test_two_sessions_never_share_a_run() -> None:
+    a, b = open_page(page_of("sine")), open_page(page_of("sine"))
+    a.button(key="train_toggle").click().run()
+    a.slider(key="hidden_size").set_value(40).run()
+    a.run()
+    run_a, run_b = run_of(a, "sine"), run_of(b, "sine")
+    assert run_a.snap.step > 0 and run_a.run.model.hidden_size == 40
+    b.run()
+    assert run_of(b, "sine") is run_b and run_b.snap.step == 0 and not run_b.playing
+    assert b.slider(key="hidden_size").value == get_experiment("sine").preset("default").model.hidden_size
+    assert run_b.trainer.model is not run_a.trainer.model
+    b.button(key="step").click().run()
+    assert run_b.snap.step == 1 and run_of(a, "sine").run.model.hidden_size == 40
+    assert_sane(a, "sine")
+    assert_sane(b, "sine")
+
+
+def test_odd_inputs_on_the_dinosaur_page() -> None:
+    at = open_page(page_of("dinos"), prefix="ΩΩ" * 500 + "rex", temperature="0", greedy="maybe")
+    assert_sane(at, "dinos")
+    for prefix in ("ÄÖ🦖 zz ab", "", "\t", "Tyranno-saurus!"):
+        at.text_input(key="prefix").set_value(prefix).run()
+        assert_sane(at, "dinos")
+    for t in (0.1, 2.0):
+        at.slider(key="temperature").set_value(t).run()
+        at.button(key="resample").click().run()
+        assert_sane(at, "dinos")
+    at.checkbox(key="greedy").check().run()
+    assert_sane(at, "dinos")
+    assert any("Sampled at step" in m.value for m in at.markdown)
+
+
+def test_odd_url_values_on_the_letter_page() -> None:
+    at = open_page(page_of("abcde"), letter="zz", bptt_truncate="3", batch_size="0", seed="-4")
+    assert_sane(at, "abcde")
+    at.button(key="step").click().run()
+    assert_sane(at, "abcde")
+
+
+def test_switching_backend_and_page_mid_run() -> None:
+    at = open_page(page_of("elman"))
+    at.button(key="train_toggle").click().run()
+    at.radio(key="backend").set_value("torch").run()                   # a new model, still playing
+    state = ticks(at, "elman")
+    assert state.run.model.backend == "torch" and state.playing and state.snap.step > 0
+    assert_sane(at, "elman")
+    at.switch_page(page_of("xsinx")).run()                             # leave mid-training
+    at.button(key="train_toggle").click().run()
+    assert_sane(at, "xsinx")
+    at.switch_page(page_of("elman")).run()                             # back: the same run, paused
+    assert run_of(at, "elman") is state and not state.playing
+    assert at.radio(key="backend").value == "torch"
+    assert_sane(at, "elman")
