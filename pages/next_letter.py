@@ -5,7 +5,7 @@ import streamlit as st
 
 from ui.layout import chart, experiment_page
 from ui.live import RunState
-from ui.task_figures import LETTERS, abcde_probs_figure, abcde_trajectory_figure
+from ui.task_figures import LETTERS, abcde_hidden_figure, abcde_probs_figure, abcde_trajectory_figure
 
 
 def letter_probs(state: RunState) -> None:
@@ -23,4 +23,11 @@ def trajectory(state: RunState) -> None:
           "abcde-trajectory")
 
 
-experiment_page("abcde", predictions=letter_probs, extra=trajectory)
+def hidden_per_letter(state: RunState) -> None:
+    """Every sequence here is one letter long: show h after each of the five letters."""
+    m = state.run.model
+    chart(lambda: abcde_hidden_figure(state.snap, m.activation if m.cell == "rnn" else "tanh"),
+          "abcde-hidden")
+
+
+experiment_page("abcde", predictions=letter_probs, extra=trajectory, hidden=hidden_per_letter)

@@ -33,10 +33,11 @@ Panel = Callable[[RunState], None]
 
 
 def experiment_page(exp_id: str, *, predictions: Panel | None = None, extra: Panel | None = None,
-                    below: Sequence[Panel] = (), data: DataSpec | None = None) -> None:
+                    hidden: Panel | None = None, below: Sequence[Panel] = (),
+                    data: DataSpec | None = None) -> None:
     """Draw an experiment page. ``predictions`` replaces the default predictions plot (top right),
-    ``extra`` fills the cell next to the gradient norm, ``below`` are full-width panels under the grid;
-    ``data`` offers an upload of the person's own data."""
+    ``hidden`` the probe's hidden-state heatmap, ``extra`` fills the cell next to the gradient norm,
+    ``below`` are full-width panels under the grid; ``data`` offers an upload of the person's own data."""
     through_app()
     info = page_info(exp_id)
     st.title(info.title, anchor=False)
@@ -53,7 +54,8 @@ def experiment_page(exp_id: str, *, predictions: Panel | None = None, extra: Pan
         live.controls(state)
     with top[1]:
         downloads(state)
-    live.live_fragment(exp_id, _drawer(predictions or _default_predictions, extra or _default_extra, below))
+    live.live_fragment(exp_id, _drawer(predictions or _default_predictions, extra or _default_extra,
+                                       hidden or _default_hidden, below))
 
 
 def settings(exp_id: str, spec: DataSpec | None = None) -> RunState | None:
@@ -96,18 +98,23 @@ def settings(exp_id: str, spec: DataSpec | None = None) -> RunState | None:
         return live.handle_flags(state)
 
 
-def _drawer(predictions: Panel, extra: Panel, below: Sequence[Panel]) -> Panel:
+def _default_hidden(state: RunState) -> None:
+    m = state.run.model
+    act = m.activation if m.cell == "rnn" else "tanh"              # lstm / gru: h_t in [-1, 1]
+    chart(lambda: figures().hidden_figure(state.snap, act), f"{state.exp_id}-hidden")
+
+
+def _drawer(predictions: Panel, extra: Panel, hidden: Panel, below: Sequence[Panel]) -> Panel:
     def draw(state: RunState) -> None:
         status(state)
-        snap, t, key, m = state.snap, state.trainer, state.exp_id, state.run.model
-        act = m.activation if m.cell == "rnn" else "tanh"          # lstm / gru: h_t in [-1, 1]
+        snap, t, key = state.snap, state.trainer, state.exp_id
         cells = [c for _ in range(3) for c in st.columns(2)]
         with cells[0]:
             chart(lambda: figures().loss_figure(snap, x_max=t.total_steps), f"{key}-loss")
         with cells[1]:
             guarded(predictions, state)
         with cells[2]:
-            chart(lambda: figures().hidden_figure(snap, act), f"{key}-hidden")
+            guarded(hidden, state)
         with cells[3]:
             chart(lambda: figures().grad_heatmap_figure(snap, t.task.targets, x_max=t.total_steps),
                   f"{key}-grad-heatmap")
@@ -121,15 +128,17 @@ def _drawer(predictions: Panel, extra: Panel, below: Sequence[Panel]) -> Panel:
 
 
 def status(state: RunState) -> None:
-    """How the run ended, if it did; then the progress bar with the status line."""
+    """How the run ended, if it did; then the progress bar with the status line (one keyed container,
+    so the charts below keep their places when a message appears)."""
     s = state.snap
+    box = st.container(key="status")
     if s.stop_reason:
-        st.error(s.stop_reason, icon=":material/error:")
+        box.error(s.stop_reason, icon=":material/error:")
     elif s.done:
-        st.success(f"Run complete: {s.step:,} steps, {state.trainer.cfg.epochs} epochs in "
+        box.success(f"Run complete: {s.step:,} steps, {state.trainer.cfg.epochs} epochs in "
                    f"{s.wall_time:.1f} s of training. Raise epochs to continue, or Reset.",
                    icon=":material/check_circle:")
-    st.progress(live.progress(state), text=live.status_line(state))
+    box.progress(live.progress(state), text=live.status_line(state))
 
 
 def figures() -> Any:
