@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
 
 if [ ! -x /usr/bin/chromium ]; then           # browser tests drive Debian's chromium, never a download
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
