@@ -270,7 +270,7 @@ def test_bad_weights_keep_the_run_and_good_ones_continue_at_the_same_loss() -> N
     for name, raw, says in [
             ("empty.npz", b"", "empty"), ("image.npz", PNG, "not a .npz"), ("big.npz", b"PK" + SIX_MB, "MB"),
             ("objects.npz", npz(**{k: np.array([{"x": 1}, None], dtype=object) for k in trained}), "pickled"),
-            ("hidden12.npz", npz(**wrong_shape), "shape"), 
+            ("hidden12.npz", npz(**wrong_shape), "shape"),
             ("raw.npz", raw_zip.getvalue(), "not a .npy array"),
             ("nan.npz", npz(**{k: np.full_like(v, np.nan) for k, v in trained.items()}), "NaN")]:
         refused(at, "sine", "weights_file", name, raw, says)
