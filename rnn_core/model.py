@@ -132,6 +132,14 @@ def validate_truncate(bptt_truncate: Any) -> int | None:
     return int(bptt_truncate)
 
 
+def validate_call(cfg: ModelConfig, state_size: int, x: Any, y: Any, h0: Any, bptt_truncate: Any,
+                  targets: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """Every argument of ``loss_and_grads`` checked and cast: x, y, h0 and the truncation k."""
+    xa, h = validate_x(cfg, x, state_size, h0)
+    ya = validate_y(cfg, y, xa.shape[0], xa.shape[1], targets)
+    return xa, ya, h, validate_truncate(bptt_truncate)
+
+
 def validate_params(expected: dict[str, np.ndarray], params: Any, dtype: str) -> dict[str, np.ndarray]:
     """Check names and shapes against ``expected``; return float copies in ``dtype``."""
     if not isinstance(params, dict):

@@ -17,10 +17,9 @@ from .model import (
     Forward,
     LossAndGrads,
     init_rnn_params,
+    validate_call,
     validate_params,
-    validate_truncate,
     validate_x,
-    validate_y,
 )
 
 
@@ -113,10 +112,7 @@ class NumpyRNN:
     # ------------------------------------------------------------------ loss and gradients
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray | None = None,
                        bptt_truncate: int | None = None, targets: str = "last") -> LossAndGrads:
-        xa, h_init = validate_x(self.cfg, x, self.state_size, h0)
-        B, T, _ = xa.shape
-        ya = validate_y(self.cfg, y, B, T, targets)
-        k = validate_truncate(bptt_truncate)
+        xa, ya, h_init, k = validate_call(self.cfg, self.state_size, x, y, h0, bptt_truncate, targets)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return self._loss_and_grads(xa, ya, h_init, k, targets)
 

@@ -29,10 +29,9 @@ from .model import (
     LossAndGrads,
     init_rnn_params,
     orthogonal,
+    validate_call,
     validate_params,
-    validate_truncate,
     validate_x,
-    validate_y,
     xavier,
 )
 
@@ -195,10 +194,8 @@ class TorchRNN:
     # ------------------------------------------------------------------ loss and gradients
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray | None = None,
                        bptt_truncate: int | None = None, targets: str = "last") -> LossAndGrads:
-        xa, h_init = validate_x(self.cfg, x, self.state_size, h0)
+        xa, ya, h_init, k = validate_call(self.cfg, self.state_size, x, y, h0, bptt_truncate, targets)
         B, T, _ = xa.shape
-        ya = validate_y(self.cfg, y, B, T, targets)
-        k = validate_truncate(bptt_truncate)
         k = T if k is None else min(k, T)
         yt = torch.from_numpy(ya if targets == "last" else np.ascontiguousarray(ya.swapaxes(0, 1)))
         xt, xw, s0 = self._prepare(xa, h_init)
