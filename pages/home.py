@@ -1,19 +1,18 @@
 """Home: what the app is, and one card per experiment, each one click from a model training."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui.catalog import PAGES
 from ui.mpa import through_app
 
+INTRO = Path(__file__).resolve().parents[1] / "content" / "home.md"
+
 through_app()
 st.session_state["_page"] = "home"
 st.title("RNN Explorer")
-st.markdown(
-    "Train a recurrent neural network **live** and watch it learn: the loss falls, the predictions "
-    "bend towards the truth, the hidden states settle and the gradients flow (or vanish) through time. "
-    "Every knob — hidden size, learning rate, BPTT truncation, gradient clipping — works while the "
-    "model trains, and every setting lands in the URL, so a setup is a link you can share."
-)
+st.markdown(INTRO.read_text(encoding="utf-8"))
 st.markdown("Pick an experiment, press **Train**, then move a slider.")
 
 for row in range(0, len(PAGES), 3):
