@@ -13,7 +13,6 @@ through_app()
 st.session_state["_page"] = "home"
 st.title("RNN Explorer")
 st.markdown(INTRO.read_text(encoding="utf-8"))
-st.markdown("Pick an experiment, press **Train**, then move a slider.")
 
 for row in range(0, len(PAGES), 3):
     for col, p in zip(st.columns(3), PAGES[row:row + 3], strict=False):
