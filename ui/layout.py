@@ -214,7 +214,7 @@ def lesson_blocks(exp_id: str) -> list[tuple[str, str]]:
     kind, lines = "md", []
     for line in path.read_text(encoding="utf-8").splitlines() + ["$$"]:
         if line.strip() != "$$":
-            lines.append(line)
+            lines.append("##" + line if kind == "md" and line.startswith("## ") else line)  # h4 in a panel
             continue
         text = "\n".join(lines).strip()
         if text:
