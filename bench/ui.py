@@ -23,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import streamlit.logger  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from rnn_core.experiments import experiment_ids  # noqa: E402
@@ -30,6 +31,7 @@ from ui import knobs  # noqa: E402
 from ui.catalog import PAGES  # noqa: E402
 
 TARGET_MS = 100.0
+streamlit.logger.set_log_level("error")    # bare-mode warnings ("no runtime found") are expected here
 
 
 def page_ticks(file: str, exp_id: str, ticks: int) -> np.ndarray:

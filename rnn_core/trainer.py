@@ -116,6 +116,7 @@ class Trainer:
         self.wall = 0.0
         self.stop_reason: str | None = None
         self.last: Snapshot | None = None
+        self._good_params: dict[str, np.ndarray] = {}       # weights of the last good snapshot
 
     # ------------------------------------------------------------------ state
     @property
@@ -236,6 +237,7 @@ class Trainer:
             if self.stop_reason is None:
                 self._stop(f"evaluating the model failed ({e}) at step {self.step}")
             if self.last is not None:
+                self.model.set_params(self._good_params)    # the weights of the last good snapshot
                 self.last = replace(self.last, done=True, stop_reason=self.stop_reason, steps_per_sec=0.0)
                 return self.last
             raise
@@ -258,6 +260,7 @@ class Trainer:
                         steps_per_sec=steps_per_sec, done=self.done, stop_reason=self.stop_reason,
                         history=tuple(self.history))
         self.last = snap
+        self._good_params = self.model.get_params()
         return snap
 
     def _add_history(self, rec: Record) -> None:

@@ -182,6 +182,7 @@ def test_batch_size_change_mid_epoch_keeps_epoch_and_total_consistent():
 def test_evaluation_failure_stops_the_run_with_a_reason():
     tr = make()
     good = tr.run(steps=3)
+    good_params = tr.model.get_params()
 
     def broken(model, rng):
         raise ValueError("probabilities contain NaN")
@@ -190,3 +191,5 @@ def test_evaluation_failure_stops_the_run_with_a_reason():
     snap = tr.run(steps=2)
     assert snap.done and snap.stop_reason and "evaluating the model failed" in snap.stop_reason
     assert snap.record is good.record                    # the last good snapshot's data is kept
+    for k, v in tr.model.get_params().items():           # and its weights
+        np.testing.assert_array_equal(v, good_params[k])
