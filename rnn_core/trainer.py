@@ -204,6 +204,10 @@ class Trainer:
             self.model.set_params(params)
         return True
 
+    def halt(self, reason: str) -> None:
+        """Stop the run for a reason found outside the training step (the caller's words)."""
+        self.stop_reason = reason
+
     def _stop(self, what: str) -> bool:
         self.stop_reason = (f"Training diverged: {what}. The weights are kept from the last good step. "
                             "Try a smaller learning rate or turn gradient clipping on, then Reset.")

@@ -20,6 +20,8 @@ import streamlit as st
 from rnn_core.config import ACTIVATIONS, CELLS, CLIP_MODES, DTYPES, INITS, OPTIMIZERS, ModelConfig
 from rnn_core.experiments import PRESETS, Experiment, RunConfig, get_experiment
 
+from .plotstyle import nice_ceil
+
 PRESET_FLAG = "_preset_changed"
 FULL = "full"                                                  # bptt_truncate = None in the widgets
 MODEL_KNOBS = ("hidden_size", "activation", "init", "backend", "cell", "dtype")
@@ -61,12 +63,6 @@ class Limits:
     lr_options: tuple[float, ...]
 
 
-def nice_up(v: float) -> int:
-    """The smallest 1, 2 or 5 × 10^n that is ≥ v."""
-    p = 10 ** max(0, math.floor(math.log10(max(v, 1))))
-    return next(int(m * p) for m in (1, 2, 5, 10) if m * p >= v)
-
-
 def fit_run(exp: Experiment, run: RunConfig, data: Any = None) -> RunConfig:
     """``run`` with the sizes the data decides (e.g. the vocabulary of a user's text)."""
     fit = getattr(exp, "run_for_data", None)
@@ -80,7 +76,7 @@ def compute_limits(exp: Experiment, data: Any = None) -> Limits:
     items = len(task.epoch_batches(np.random.default_rng(0), 1))
     lrs = sorted({*LR_GRID, *(r.train.lr for r in runs)})
     return Limits(seq_len=int(task.max_len), items=max(1, min(items, HIDDEN_MAX)),
-                  epochs_max=nice_up(10 * max(r.train.epochs for r in runs)), lr_options=tuple(lrs))
+                  epochs_max=int(nice_ceil(10 * max(r.train.epochs for r in runs))), lr_options=tuple(lrs))
 
 
 @st.cache_data(show_spinner=False)

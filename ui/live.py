@@ -157,7 +157,7 @@ def train(state: RunState, steps: int, seconds: float | None = None) -> None:
         LOG.exception("training step failed")
         reason = (f"Training stopped at step {state.trainer.step:,}: {e}. The plots show the last good "
                   f"step. {HINT}")
-        state.trainer.stop_reason = reason
+        state.trainer.halt(reason)
         state.snap = dataclasses.replace(state.snap, done=True, stop_reason=reason, steps_per_sec=0.0)
 
 
@@ -185,10 +185,7 @@ def live_fragment(exp_id: str, draw: Callable[[RunState], None]) -> None:
 def status_line(state: RunState) -> str:
     """step · epoch · loss · steps/s · spectral radius, in one line."""
     s, t = state.snap, state.trainer
-    # Trainer.total_steps and Record.epoch assume one batch size for the whole run: after a mid-run
-    # batch_size change they can read "step 600 / 500" or a negative epoch, so both are kept in range.
-    epoch = s.epoch if t.epoch <= s.epoch <= t.epoch + 1 else float(t.epoch)
-    parts = [f"step **{s.step:,}** / {max(t.total_steps, s.step):,}", f"epoch {epoch:.2f} / {t.cfg.epochs}",
+    parts = [f"step **{s.step:,}** / {t.total_steps:,}", f"epoch {s.epoch:.2f} / {t.cfg.epochs}",
              f"loss {_fmt(s.train_loss)}"]
     if s.val_loss is not None:
         parts.append(f"val {_fmt(s.val_loss)}")
