@@ -1,23 +1,27 @@
-"""Typed, frozen configuration objects shared by every backend.
+"""Typed, frozen configuration objects: the model, the training, the task settings, and a run (all three).
 
-Each field carries a trailing comment; ``__post_init__`` validates so that a bad value fails
-early with a ``ValueError`` that names the argument, what was given and what was expected.
+Each field carries a trailing comment; ``__post_init__`` validates so that a bad value fails early with a
+``ValueError`` that names the argument, what was given and what was expected. The ranges of the knobs a
+person can set come from ``rnn_core.schema``, so the configs, the CLI and the app agree.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-CELLS = ("rnn", "lstm", "gru")
-ACTIVATIONS = ("tanh", "sigmoid", "relu")
-HEADS = ("regression", "classification")
-BACKENDS = ("numpy", "torch")
-DTYPES = ("float32", "float64")
-INITS = ("default", "uniform01", "normal")
-OPTIMIZERS = ("sgd", "momentum", "adam")
-CLIP_MODES = ("off", "value", "norm")
+from . import schema
+
+CELLS = schema.KNOB["cell"].choices
+ACTIVATIONS = schema.KNOB["activation"].choices
+BACKENDS = schema.KNOB["backend"].choices
+DTYPES = schema.KNOB["dtype"].choices
+INITS = schema.KNOB["init"].choices
+OPTIMIZERS = schema.KNOB["optimizer"].choices
+CLIP_MODES = schema.KNOB["clip_mode"].choices
+HEADS = schema.KNOB["head"].choices
 TARGETS = ("last", "all")
 
 
@@ -48,6 +52,13 @@ def check_float(name: str, value: Any, lo: float, hi: float | None = None,
         raise ValueError(f"{name}: got {value!r}, expected a finite number {rng}")
 
 
+def _check_knobs(cfg: Any) -> None:
+    """Validate every field of ``cfg`` that is a knob of the schema."""
+    for f in dataclasses.fields(cfg):
+        if f.name in schema.KNOB:
+            schema.check(f.name, getattr(cfg, f.name))
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Shape and kind of a recurrent model: h_t = act(x_t W_xh + h_{t-1} W_hh + b_h), y_t = h_t W_hy + b_y."""
@@ -63,20 +74,10 @@ class ModelConfig:
     init: str = "default"          # "default" (Xavier / orthogonal) | "uniform01" | "normal"
     init_std: float = 0.3          # standard deviation of the "normal" init (W_xh, W_hh)
     init_std_out: float | None = None  # std of W_hy under "normal" init (None = init_std)
+    w_hh_scale: float = 1.0        # γ: W_hh starts as γ × its initialisation
 
     def __post_init__(self) -> None:
-        check_int("input_size", self.input_size, 1, 4096)
-        check_int("hidden_size", self.hidden_size, 1, 4096)
-        check_int("output_size", self.output_size, 1, 4096)
-        check_choice("cell", self.cell, CELLS)
-        check_choice("activation", self.activation, ACTIVATIONS)
-        check_choice("head", self.head, HEADS)
-        check_choice("backend", self.backend, BACKENDS)
-        check_choice("dtype", self.dtype, DTYPES)
-        check_choice("init", self.init, INITS)
-        check_float("init_std", self.init_std, 0.0, lo_open=True)
-        if self.init_std_out is not None:
-            check_float("init_std_out", self.init_std_out, 0.0, lo_open=True)
+        _check_knobs(self)
         if self.cell != "rnn" and self.backend != "torch":
             raise ValueError(f"cell: got {self.cell!r} with backend {self.backend!r}, "
                              "expected backend='torch' for lstm/gru")
@@ -93,17 +94,51 @@ class TrainConfig:
     clip: float = 5.0              # clip threshold: |g| <= clip element-wise, or ||g|| <= clip
     bptt_truncate: int | None = None  # None = full BPTT; k = gradient flows back k steps per loss term
     batch_size: int = 32           # sequences per update (1 = one sample at a time)
-    epochs: int = 50               # passes over the training set a full run makes
+    epochs: int = 50               # passes over the training set in one block of training
     seed: int = 0                  # seeds init, shuffling and sampling
 
     def __post_init__(self) -> None:
-        check_float("lr", self.lr, 0.0, 10.0, lo_open=True)
-        check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        check_float("momentum", self.momentum, 0.0, 0.999)
-        check_choice("clip_mode", self.clip_mode, CLIP_MODES)
-        check_float("clip", self.clip, 0.0)
-        if self.bptt_truncate is not None:
-            check_int("bptt_truncate", self.bptt_truncate, 1)
-        check_int("batch_size", self.batch_size, 1, 4096)
-        check_int("epochs", self.epochs, 1, 1_000_000)
-        check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_knobs(self)
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Settings of the task itself, for the experiments that have any (a change builds a new task)."""
+
+    lag: int = 20                  # memory: steps between the symbol and the question
+
+    def __post_init__(self) -> None:
+        _check_knobs(self)
+
+
+GROUPS = {"model": ModelConfig, "train": TrainConfig, "task": TaskConfig}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run needs: the model's shape, the training settings and the task settings."""
+
+    model: ModelConfig
+    train: TrainConfig
+    task: TaskConfig = field(default_factory=TaskConfig)
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A copy with some settings changed, by their config names (e.g. hidden_size=37, lr=0.1)."""
+        names = {g: {f.name for f in dataclasses.fields(c)} for g, c in GROUPS.items()}
+        unknown = sorted(set(changes) - set().union(*names.values()))
+        if unknown:
+            raise ValueError(f"settings: got unknown names {unknown}, expected names from "
+                             f"{sorted(set().union(*names.values()))}")
+        parts = {g: dataclasses.replace(getattr(self, g), **{k: v for k, v in changes.items() if k in n})
+                 for g, n in names.items()}
+        return RunConfig(**parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat dict of every setting by config name."""
+        return {**dataclasses.asdict(self.model), **dataclasses.asdict(self.train),
+                **dataclasses.asdict(self.task)}
+
+    def diff(self, other: RunConfig) -> list[str]:
+        """Names of the settings that differ between the two runs, in schema order where they are knobs."""
+        a, b = self.as_dict(), other.as_dict()
+        return [k for k in a if a[k] != b[k]]

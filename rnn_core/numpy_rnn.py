@@ -13,14 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .config import ModelConfig
-from .model import (
-    Forward,
-    LossAndGrads,
-    init_rnn_params,
-    validate_call,
-    validate_params,
-    validate_x,
-)
+from .contract import Forward, LossAndGrads, validate_call, validate_params, validate_x
+from .init import init_params
 
 
 def _act(name: str, a: np.ndarray, out: np.ndarray) -> None:
@@ -57,11 +51,15 @@ class NumpyRNN:
             raise ValueError(f"cell: got {cfg.cell!r}, expected 'rnn' for the numpy backend")
         self.cfg = cfg
         self.state_size = cfg.hidden_size
-        self.params = {k: v.astype(cfg.dtype) for k, v in init_rnn_params(cfg, rng).items()}
+        self.params = {k: v.astype(cfg.dtype) for k, v in init_params(cfg, rng).items()}
 
     # ------------------------------------------------------------------ parameters
     def get_params(self) -> dict[str, np.ndarray]:
         return {k: v.copy() for k, v in self.params.items()}
+
+    def param_views(self) -> dict[str, np.ndarray]:
+        """The live parameter arrays: writes change the model."""
+        return self.params
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         self.params = validate_params(self.params, params, self.cfg.dtype)

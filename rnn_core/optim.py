@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import schema
 from .config import CLIP_MODES, OPTIMIZERS, check_choice, check_float
 
 Params = dict[str, np.ndarray]
@@ -36,6 +37,8 @@ def clip_grads(grads: Params, mode: str, clip: float) -> tuple[Params, ClipResul
     mode "value": every element into [-clip, clip] (the articles' np.clip);
     mode "norm":  scale all gradients by clip / ||g|| when ||g|| > clip (direction kept);
     mode "off":   unchanged.
+    Any threshold ≥ 0 is arithmetic here; the knob ``clip`` (rnn_core.schema) starts at 0.1, since a
+    threshold of 0 erases every gradient.
     """
     check_choice("clip_mode", mode, CLIP_MODES)
     check_float("clip", clip, 0.0)
@@ -59,7 +62,7 @@ class Optimizer:
     name = "base"
 
     def __init__(self, lr: float) -> None:
-        check_float("lr", lr, 0.0, lo_open=True)
+        schema.check("lr", lr)
         self.lr = float(lr)
         self.t = 0                       # number of updates made
 
@@ -88,7 +91,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr)
-        check_float("momentum", momentum, 0.0, 0.999)
+        schema.check("momentum", momentum)
         self.momentum = float(momentum)
         self.v: Params = {}
 

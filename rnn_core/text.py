@@ -1,7 +1,7 @@
 """Characters for the text experiments: a vocabulary, one-hot batches, scoring and sampling.
 
 A sequence is stored as the string of characters the model must predict, one per time step:
-a name is its letters plus "\\n" (the end-of-name token, as in min-char-rnn and article 002), a
+a name is its letters plus "\\n" (the end-of-name token, as in min-char-rnn and the dinosaur article), a
 prose chunk is just its characters. The input at step t is the one-hot of the character at t-1;
 the input at step 0 is the zero vector (the "start" token, as in the article: X = [None, ...]).
 The end token "\\n" is always vocabulary index 0. Every corpus is lower-cased (as the article does).
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .model import Model
+from .contract import Model
 
 END = "\n"                      # end-of-name token, vocabulary index 0
 MAX_VOCAB = 100                 # distinct characters a corpus may use (keeps a session's model small)

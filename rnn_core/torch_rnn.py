@@ -24,18 +24,9 @@ import numpy as np
 import torch
 
 from .config import ModelConfig
-from .model import (
-    Forward,
-    LossAndGrads,
-    init_rnn_params,
-    orthogonal,
-    validate_call,
-    validate_params,
-    validate_x,
-    xavier,
-)
+from .contract import Forward, LossAndGrads, validate_call, validate_params, validate_x
+from .init import init_params
 
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 WINDOW_BUDGET = 1 << 21          # elements of window input per batched pass (bounds memory)
 
 State = tuple[torch.Tensor, ...]  # (h,) or (h, c), each (batch, hidden)
@@ -62,40 +53,13 @@ class Bptt(NamedTuple):
     last: State                  # state after the last step
 
 
-def init_gated_params(cfg: ModelConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Initial LSTM / GRU weights, gates stacked on the last axis, as float64.
-
-    default: Xavier per gate block for W_xh and for W_hy, orthogonal per gate block for W_hh,
-    zero biases except the LSTM forget gate (b_f = 1, so the cell remembers at first);
-    "uniform01" / "normal": every weight drawn as in ``init_rnn_params``, zero biases.
-    """
-    i, h, o, G = cfg.input_size, cfg.hidden_size, cfg.output_size, GATES[cfg.cell]
-    b_h = np.zeros(G * h)
-    if cfg.init == "uniform01":
-        w_xh, w_hh = rng.uniform(0, 1, (i, G * h)), rng.uniform(0, 1, (h, G * h))
-        w_hy = rng.uniform(0, 1, (h, o))
-    elif cfg.init == "normal":
-        s_out = cfg.init_std if cfg.init_std_out is None else cfg.init_std_out
-        w_xh = rng.normal(0, cfg.init_std, (i, G * h))
-        w_hh = rng.normal(0, cfg.init_std, (h, G * h))
-        w_hy = rng.normal(0, s_out, (h, o))
-    else:
-        w_xh = np.concatenate([xavier(rng, i, h) for _ in range(G)], axis=1)
-        w_hh = np.concatenate([orthogonal(rng, h) for _ in range(G)], axis=1)
-        w_hy = xavier(rng, h, o)
-        if cfg.cell == "lstm":
-            b_h[h:2 * h] = 1.0                                      # forget gate block
-    return {"W_xh": w_xh, "W_hh": w_hh, "b_h": b_h, "W_hy": w_hy, "b_y": np.zeros(o)}
-
-
 class TorchRNN:
     """The torch backend of the model contract (cell = "rnn" | "lstm" | "gru")."""
 
     def __init__(self, cfg: ModelConfig, rng: np.random.Generator) -> None:
         self.cfg = cfg
         self.state_size = 2 * cfg.hidden_size if cfg.cell == "lstm" else cfg.hidden_size
-        init = init_rnn_params(cfg, rng) if cfg.cell == "rnn" else init_gated_params(cfg, rng)
-        self._set({k: v.astype(cfg.dtype) for k, v in init.items()})
+        self._set({k: v.astype(cfg.dtype) for k, v in init_params(cfg, rng).items()})
 
     # ------------------------------------------------------------------ parameters
     def _set(self, params: dict[str, np.ndarray]) -> None:
@@ -103,6 +67,10 @@ class TorchRNN:
 
     def get_params(self) -> dict[str, np.ndarray]:
         return {k: v.numpy().copy() for k, v in self.params.items()}
+
+    def param_views(self) -> dict[str, np.ndarray]:
+        """The live parameters as numpy arrays sharing the tensors' memory: writes change the model."""
+        return {k: v.numpy() for k, v in self.params.items()}
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         self._set(validate_params(self.get_params(), params, self.cfg.dtype))

@@ -7,67 +7,21 @@ caller decides what to draw from the ``Snapshot`` it gets back.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from .config import TrainConfig
-from .experiments.base import RunConfig, Task
-from .model import Model, build_model
-from .numpy_rnn import NumpyRNN
+from .config import RunConfig, TrainConfig
+from .contract import Model
+from .experiments.base import Task, TaskView
+from .model import build_model
 from .optim import clip_grads, global_norm, make_optimizer
+from .schema import LIVE_KNOBS
+from .snapshot import Change, Record, Snapshot, Stop, frozen
 from .threads import single_thread
 
 HISTORY_MAX = 1500                # records kept; older ones are thinned, change markers always kept
-LIVE_KNOBS = ("lr", "optimizer", "momentum", "clip_mode", "clip", "bptt_truncate", "batch_size", "epochs")
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a = np.array(a, copy=True)
-    a.setflags(write=False)
-    return a
-
-
-@dataclass(frozen=True)
-class Record:
-    """One point of the training history (cheap: kept for the whole run)."""
-
-    step: int                          # optimizer updates so far
-    epoch: float                       # passes over the training set, fractional
-    train_loss: float                  # mean training loss over the steps since the previous record
-    val_loss: float | None             # loss on held-out data (None if the task has none)
-    grad_norm_before: float            # mean global ||g|| before clipping, same steps
-    grad_norm_after: float             # mean global ||g|| after clipping
-    clip_fraction: float               # share of those steps in which clipping changed the gradient
-    step_grad_norms: np.ndarray        # (max_len,): mean ||dL/dh_t|| per time step, NaN past a sequence
-    wall_time: float                   # training seconds so far (evaluation excluded)
-    lr: float                          # settings in force at this record
-    clip_mode: str
-    clip: float
-    bptt_truncate: int | None
-    event: str | None = None           # knob changes applied since the previous record
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything a page draws after a tick; immutable."""
-
-    record: Record
-    metrics: dict[str, Any]
-    param_grad_norms: dict[str, float]  # ||dL/dθ|| per parameter, last step, before clipping
-    probe_hidden: np.ndarray            # (time, hidden): h_t of the task's probe sequence
-    predictions: dict[str, Any]
-    spectral_radius: float | None       # max |eigenvalue| of W_hh (rnn cell)
-    steps_per_sec: float
-    done: bool                          # the configured epochs are complete, or the run stopped
-    stop_reason: str | None             # why the run stopped early (divergence), else None
-    history: tuple[Record, ...] = field(repr=False, default=())
-
-    def __getattr__(self, name: str) -> Any:   # snapshot.step, .train_loss, … read through to record
-        if name != "record" and name in Record.__dataclass_fields__:
-            return getattr(self.record, name)
-        raise AttributeError(name)
 
 
 class _Interval:
@@ -95,7 +49,10 @@ class _Interval:
 
 
 class Trainer:
-    """A training run of one model on one task, advanced in small pieces."""
+    """A training run of one model on one task, advanced in small pieces.
+
+    A run trains for a block of ``cfg.epochs`` epochs; ``extend()`` adds another block (and resumes a
+    run that stopped, from its last good weights with a fresh optimizer)."""
 
     def __init__(self, task: Task, run: RunConfig, model: Model | None = None) -> None:
         self.task, self.run_cfg = task, run
@@ -105,38 +62,43 @@ class Trainer:
         self._rng = np.random.default_rng([run.train.seed, 1])      # shuffling
         self.step = 0
         self.epoch = 0
+        self.end_epoch = self.cfg.epochs           # the current block of training ends here
         self._queue: list[Any] = []
         self._batches_per_epoch = 0
         self._epoch_len = 0
         self._h: np.ndarray | None = None
         self._interval = _Interval(task.max_len)
         self._last_grads: dict[str, np.ndarray] = {}
-        self._event: list[str] = []
+        self._changes: list[Change] = []
         self.history: list[Record] = []
         self.wall = 0.0
-        self.stop_reason: str | None = None
+        self.stop: Stop | None = None
         self.last: Snapshot | None = None
         self._good_params: dict[str, np.ndarray] = {}       # weights of the last good snapshot
 
     # ------------------------------------------------------------------ state
     @property
     def done(self) -> bool:
-        return self.stop_reason is not None or self.epoch >= self.cfg.epochs
+        return self.stop is not None or self.epoch >= self.end_epoch
+
+    @property
+    def view(self) -> TaskView:
+        """What a page may know of the task (read-only)."""
+        return self.task.view()
 
     @property
     def batches_per_epoch(self) -> int:
         if not self._batches_per_epoch:
-            self._batches_per_epoch = len(self.task.epoch_batches(np.random.default_rng(0),
-                                                                  self.cfg.batch_size))
+            self._batches_per_epoch = self.task.count_batches(self.cfg.batch_size)
         return self._batches_per_epoch
 
     @property
     def total_steps(self) -> int:
-        """Steps the run takes: those made, the rest of this epoch, the remaining epochs (their batch
-        size may have changed mid-run)."""
-        if self.epoch >= self.cfg.epochs:
+        """Steps the run takes to the end of its block: those made, the rest of this epoch, the remaining
+        epochs (their batch size may have changed mid-run)."""
+        if self.epoch >= self.end_epoch:
             return self.step
-        rest = max(0, self.cfg.epochs - self.epoch - (1 if self._queue else 0))
+        rest = max(0, self.end_epoch - self.epoch - (1 if self._queue else 0))
         return self.step + len(self._queue) + rest * self.batches_per_epoch
 
     @property
@@ -145,9 +107,9 @@ class Trainer:
         return self.epoch + ((n - len(self._queue)) / n if n and self._queue else 0.0)
 
     # ------------------------------------------------------------------ live changes
-    def apply(self, train: TrainConfig) -> list[str]:
-        """Apply knobs that can change mid-run (LIVE_KNOBS); returns what changed, e.g. "lr 0.01 → 0.1"."""
-        changes = [f"{k} {getattr(self.cfg, k)} → {getattr(train, k)}" for k in LIVE_KNOBS
+    def apply(self, train: TrainConfig) -> list[Change]:
+        """Apply the settings that can change mid-run (schema.LIVE_KNOBS); returns what changed."""
+        changes = [Change(k, getattr(self.cfg, k), getattr(train, k)) for k in LIVE_KNOBS
                    if getattr(self.cfg, k) != getattr(train, k)]
         if train.optimizer != self.cfg.optimizer:
             self.opt = make_optimizer(train.optimizer, train.lr, train.momentum)
@@ -156,10 +118,21 @@ class Trainer:
             self.opt.momentum = train.momentum
         if train.batch_size != self.cfg.batch_size:
             self._batches_per_epoch = 0          # the new size takes effect at the next epoch
+        self.end_epoch = max(1, self.end_epoch + train.epochs - self.cfg.epochs)   # the block's new end
         self.cfg = train
         self.run_cfg = replace(self.run_cfg, train=train)
-        self._event += [c for c in changes if not c.startswith("epochs")]
+        self._changes += [c for c in changes if c.name != "epochs"]
         return changes
+
+    def extend(self) -> None:
+        """Another block of ``cfg.epochs`` epochs after a finished run; a run that stopped resumes from
+        its last good weights with a fresh optimizer (its moments may hold the blow-up)."""
+        if self.stop is not None:
+            self.stop = None
+            self.opt = make_optimizer(self.cfg.optimizer, self.cfg.lr, self.cfg.momentum)
+            self._h = None
+        if self.epoch >= self.end_epoch:
+            self.end_epoch = self.epoch + self.cfg.epochs
 
     # ------------------------------------------------------------------ training
     def _next_batch(self) -> Any:
@@ -170,7 +143,8 @@ class Trainer:
         return self._queue.pop()
 
     def train_step(self) -> bool:
-        """One optimizer update; False if the run is done or has just stopped."""
+        """One optimizer update; False if the run is done or has just stopped (the batch that failed
+        goes back to the queue, so the step count and the total stay consistent)."""
         if self.done:
             return False
         b = self._next_batch()
@@ -179,9 +153,11 @@ class Trainer:
                                         targets=self.task.targets)
         grads, cr = clip_grads(res.grads, self.cfg.clip_mode, self.cfg.clip)
         if not (np.isfinite(res.loss) and np.isfinite(cr.norm_before)):   # NaN/inf anywhere in g
-            return self._stop(f"the loss became {res.loss:.3g} at step {self.step + 1}")
+            self._queue.append(b)
+            return self._stop(Stop("diverged", self.step + 1, float(res.loss)))
         if not self._update(grads):
-            return self._stop(f"the weights overflowed at step {self.step + 1}")
+            self._queue.append(b)
+            return self._stop(Stop("overflow", self.step + 1))
         self._h = res.h_last if self.task.carry_state else None
         self.step += 1
         if not self._queue:
@@ -191,31 +167,28 @@ class Trainer:
         return True
 
     def _update(self, grads: dict[str, np.ndarray]) -> bool:
-        """One optimizer step; False (weights unchanged) if it would make them non-finite."""
-        live = self.model.params if isinstance(self.model, NumpyRNN) else None  # numpy: in place
-        params = live if live is not None else self.model.get_params()
-        backup = {k: v.copy() for k, v in params.items()} if params is live else None
-        self.opt.step(params, grads)
-        if not np.isfinite(global_norm(params)):
-            if backup is not None:
-                params.update(backup)
-            return False
-        if params is not live:
-            self.model.set_params(params)
-        return True
+        """One optimizer step on the live weights; False (weights unchanged) if it would make them
+        non-finite."""
+        live = self.model.param_views()
+        backup = {k: v.copy() for k, v in live.items()}
+        self.opt.step(live, grads)
+        if np.isfinite(global_norm(live)):
+            return True
+        for k, v in backup.items():
+            live[k][...] = v
+        return False
 
-    def halt(self, reason: str) -> None:
-        """Stop the run for a reason found outside the training step (the caller's words)."""
-        self.stop_reason = reason
+    def halt(self, stop: Stop) -> None:
+        """Stop the run for a reason found outside the training step."""
+        self.stop = stop
 
-    def _stop(self, what: str) -> bool:
-        self.stop_reason = (f"Training diverged: {what}. The weights are kept from the last good step. "
-                            "Try a smaller learning rate or turn gradient clipping on, then Reset.")
+    def _stop(self, stop: Stop) -> bool:
+        self.stop = stop
         return False
 
     def run(self, steps: int | None = None, seconds: float | None = None) -> Snapshot:
         """Train for ``steps`` updates or ``seconds`` of wall time (whichever ends first; neither:
-        to the end of the run), then evaluate and return a snapshot."""
+        to the end of the block), then evaluate and return a snapshot."""
         with single_thread():
             t0, n = time.perf_counter(), 0
             while not self.done and (steps is None or n < steps):
@@ -227,51 +200,81 @@ class Trainer:
             self.wall += elapsed
             return self.snapshot(steps_per_sec=n / elapsed if elapsed > 0 and n else 0.0)
 
+    def load_params(self, params: dict[str, np.ndarray]) -> bool:
+        """Put ``params`` into the model and evaluate them; if that fails, or the loss or the hidden
+        states are not finite, the old weights and snapshot stay and False is returned."""
+        old, last, good, n = self.model.get_params(), self.last, self._good_params, len(self.history)
+        self.model.set_params(params)
+        try:
+            with single_thread():
+                snap = self._evaluated(steps_per_sec=0.0)
+            ok = bool(np.all(np.isfinite(snap.probe_hidden))) and (
+                snap.val_loss is None or bool(np.isfinite(snap.val_loss)))
+        except (ValueError, ArithmeticError):
+            ok = False
+        if not ok:
+            self.model.set_params(old)
+            self.last, self._good_params = last, good
+            del self.history[n:]
+        return ok
+
     # ------------------------------------------------------------------ snapshots
     def snapshot(self, steps_per_sec: float = 0.0) -> Snapshot:
         """Evaluate the model now and record a point of history (interval means since the last one)."""
         if self._interval.n == 0 and self.last is not None and self.last.step == self.step:
-            snap = replace(self.last, done=self.done, stop_reason=self.stop_reason, steps_per_sec=0.0)
-            self.last = snap
-            return snap
+            return self._refreshed(self.last)
         try:
-            rng = np.random.default_rng([self.run_cfg.train.seed, 2, self.step])
-            ev = self.task.evaluate(self.model, rng)
+            return self._evaluated(steps_per_sec)
         except (ValueError, ArithmeticError) as e:       # e.g. hidden states overflow on long samples
-            if self.stop_reason is None:
-                self._stop(f"evaluating the model failed ({e}) at step {self.step}")
+            if self.stop is None:
+                self.stop = Stop("evaluation", self.step, detail=str(e))
             if self.last is not None:
                 self.model.set_params(self._good_params)    # the weights of the last good snapshot
-                self.last = replace(self.last, done=True, stop_reason=self.stop_reason, steps_per_sec=0.0)
-                return self.last
+                return self._refreshed(self.last)
             raise
+
+    def _refreshed(self, snap: Snapshot) -> Snapshot:
+        """``snap`` with the run's current state (done, stop, totals), no new evaluation."""
+        self.last = replace(snap, done=self.done, stop=self.stop, steps_per_sec=0.0,
+                            total_steps=self.total_steps, epochs=self.end_epoch, config=self.run_cfg)
+        return self.last
+
+    def _evaluated(self, steps_per_sec: float) -> Snapshot:
+        rng = np.random.default_rng([self.run_cfg.train.seed, 2, self.step])
+        ev = self.task.evaluate(self.model, rng)
+        probe = frozen(self.model.forward(self.task.probe_x).hidden[0])
+        rec = self._record(ev.val_loss)
+        norms = {k: float(np.linalg.norm(g)) for k, g in self._last_grads.items()}
+        self._good_params = {k: frozen(v) for k, v in self.model.get_params().items()}
+        snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms, probe_hidden=probe,
+                        predictions=dict(ev.predictions), spectral_radius=self._spectral_radius(),
+                        steps_per_sec=steps_per_sec, done=self.done, stop=self.stop,
+                        total_steps=self.total_steps, epochs=self.end_epoch, config=self.run_cfg,
+                        params=self._good_params, history=tuple(self.history))
+        self.last = snap
+        return snap
+
+    def _record(self, val_loss: float | None) -> Record:
+        """The interval's means as a new record of the history."""
         iv = self._interval
         rec = Record(
             step=self.step, epoch=self.fractional_epoch,
-            train_loss=iv.loss / iv.n if iv.n else (ev.val_loss if ev.val_loss is not None else np.nan),
-            val_loss=ev.val_loss, grad_norm_before=iv.before / iv.n if iv.n else np.nan,
+            train_loss=iv.loss / iv.n if iv.n else (val_loss if val_loss is not None else np.nan),
+            val_loss=val_loss, grad_norm_before=iv.before / iv.n if iv.n else np.nan,
             grad_norm_after=iv.after / iv.n if iv.n else np.nan,
             clip_fraction=iv.clipped / iv.n if iv.n else 0.0,
-            step_grad_norms=_frozen(iv.step_grad_norms()), wall_time=self.wall, lr=self.cfg.lr,
+            step_grad_norms=frozen(iv.step_grad_norms()), wall_time=self.wall, lr=self.cfg.lr,
             clip_mode=self.cfg.clip_mode, clip=self.cfg.clip, bptt_truncate=self.cfg.bptt_truncate,
-            event="; ".join(self._event) or None)
-        self._event, self._interval = [], _Interval(self.task.max_len)
+            changes=tuple(self._changes))
+        self._changes, self._interval = [], _Interval(self.task.max_len)
         self._add_history(rec)
-        norms = {k: float(np.linalg.norm(g)) for k, g in self._last_grads.items()}
-        snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms,
-                        probe_hidden=_frozen(self.model.forward(self.task.probe_x).hidden[0]),
-                        predictions=dict(ev.predictions), spectral_radius=self._spectral_radius(),
-                        steps_per_sec=steps_per_sec, done=self.done, stop_reason=self.stop_reason,
-                        history=tuple(self.history))
-        self.last = snap
-        self._good_params = self.model.get_params()
-        return snap
+        return rec
 
     def _add_history(self, rec: Record) -> None:
         self.history.append(rec)
         if len(self.history) > HISTORY_MAX:      # thin the older two thirds, keep every marker
             cut = 2 * len(self.history) // 3
-            old = [r for i, r in enumerate(self.history[:cut]) if i % 2 == 0 or r.event]
+            old = [r for i, r in enumerate(self.history[:cut]) if i % 2 == 0 or r.changes]
             self.history = old + self.history[cut:]
 
     def _spectral_radius(self) -> float | None:

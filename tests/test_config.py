@@ -8,6 +8,7 @@ import math
 import pytest
 
 from rnn_core import ModelConfig, TrainConfig
+from rnn_core.config import RunConfig, TaskConfig
 
 NAN, INF = float("nan"), float("inf")
 
@@ -23,6 +24,7 @@ MODEL_BAD = [
     ("init", ["xavier", "uniform", "", None]),
     ("init_std", [0, 0.0, -0.1, NAN, INF, -INF, "0.3", None, True]),
     ("init_std_out", [0, -1.0, NAN, INF, "0.1", True]),
+    ("w_hh_scale", [0.49, 1.51, 0, NAN, INF, "1", None, True]),
 ]
 
 TRAIN_BAD = [
@@ -30,11 +32,11 @@ TRAIN_BAD = [
     ("optimizer", ["rmsprop", "Adam", "", None]),
     ("momentum", [-0.1, 1.0, 0.9995, NAN, INF, "0.9", None]),
     ("clip_mode", ["global", "Norm", "", None]),
-    ("clip", [-1.0, -1e-9, NAN, INF, "5", None]),
+    ("clip", [-1.0, -1e-9, 0.0, 0.09, 100.5, NAN, INF, "5", None]),   # 0 would erase every gradient
     ("bptt_truncate", [0, -1, 2.5, 3.0, "3", True]),
     ("batch_size", [0, -1, 4097, 32.0, "32", None]),
     ("epochs", [0, -3, 1_000_001, 5.0, None]),
-    ("seed", [-1, 2**32, 1.0, "0", None, True]),
+    ("seed", [-1, 2**31, 1.0, "0", None, True]),
 ]
 
 
@@ -86,6 +88,7 @@ def test_defaults_are_valid_and_documented_values():
     {"activation": "relu", "head": "classification", "dtype": "float64", "init": "uniform01"},
     {"activation": "sigmoid", "init": "normal", "init_std": 1e-6, "init_std_out": 2},
     {"init_std": 1},                                                  # an int is a fine std
+    {"w_hh_scale": 0.5}, {"w_hh_scale": 1.5},
 ])
 def test_model_config_valid_edges_accepted(kwargs):
     cfg = ModelConfig(**kwargs)
@@ -94,10 +97,11 @@ def test_model_config_valid_edges_accepted(kwargs):
 
 
 @pytest.mark.parametrize("kwargs", [
-    {"lr": 10.0}, {"lr": 1e-12}, {"lr": 1}, {"momentum": 0.0}, {"momentum": 0.999}, {"clip": 0.0},
+    {"lr": 10.0}, {"lr": 1e-12}, {"lr": 1}, {"momentum": 0.0}, {"momentum": 0.99}, {"clip": 0.1},
+    {"clip": 100.0},
     {"clip_mode": "off"}, {"clip_mode": "value"}, {"optimizer": "sgd"}, {"optimizer": "momentum"},
     {"bptt_truncate": 1}, {"bptt_truncate": 10_000}, {"bptt_truncate": None}, {"batch_size": 1},
-    {"batch_size": 4096}, {"epochs": 1}, {"epochs": 1_000_000}, {"seed": 0}, {"seed": 2**32 - 1},
+    {"batch_size": 4096}, {"epochs": 1}, {"epochs": 1_000_000}, {"seed": 0}, {"seed": 2**31 - 1},
 ])
 def test_train_config_valid_edges_accepted(kwargs):
     cfg = TrainConfig(**kwargs)
@@ -123,3 +127,20 @@ def test_replace_validates_and_configs_hash():
         dataclasses.replace(cfg, hidden_size=0)
     assert hash(cfg) == hash(ModelConfig(hidden_size=8)) and cfg == ModelConfig(hidden_size=8)
     assert TrainConfig(lr=0.1) == TrainConfig(lr=0.1) != TrainConfig(lr=0.2)
+
+
+@pytest.mark.parametrize("lag", [0, 201, 2.0, "5", None])
+def test_task_config_lag_range(lag):
+    with pytest.raises(ValueError) as err:
+        TaskConfig(lag=lag)
+    _check_message(str(err.value), "lag", lag)
+    assert TaskConfig(lag=1).lag == 1 and TaskConfig(lag=200).lag == 200
+
+
+def test_run_config_replace_routes_each_setting_to_its_part():
+    run = RunConfig(ModelConfig(), TrainConfig())
+    new = run.replace(hidden_size=7, lr=0.5, lag=9)
+    assert (new.model.hidden_size, new.train.lr, new.task.lag) == (7, 0.5, 9)
+    assert run.diff(new) == ["hidden_size", "lr", "lag"]
+    with pytest.raises(ValueError, match=r"^settings: got unknown names \['hiddensize'\]"):
+        run.replace(hiddensize=7)

@@ -134,19 +134,19 @@ def test_next_char_probs(dino_model):
 
 @pytest.mark.parametrize("text", [NAMES, PROSE])
 def test_user_corpus_trains(text):
-    run = DINOS.run_for_data(DINOS.preset("default"), text).replace(seed=0, batch_size=4)
+    run = DINOS.fit_run(DINOS.preset("default"), text).replace(seed=0, batch_size=4)
     task = DINOS.make_task(run, text)
     assert run.model.input_size == task.vocab_size == DINOS.vocab_for(text).size < 27
     _, snap = _train(DINOS, run, text, steps=5)
     assert snap.stop_reason is None and np.isfinite(snap.metrics["val_nats_per_char"])
     assert all(set(s) <= set(task.vocab.chars) for s in snap.metrics["samples"])
-    with pytest.raises(ValueError, match="run_for_data"):
+    with pytest.raises(ValueError, match="fit_run"):
         DINOS.make_task(DINOS.preset("default"), text)
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_torch_cells_with_batch_size_one(cell):
-    run = DINOS.run_for_data(DINOS.preset("default"), NAMES)
+    run = DINOS.fit_run(DINOS.preset("default"), NAMES)
     run = run.replace(backend="torch", cell=cell, batch_size=1, seed=0)
     trainer, snap = _train(DINOS, run, NAMES, steps=5)
     assert snap.stop_reason is None and len(snap.metrics["samples"]) == 7

@@ -286,3 +286,14 @@ def test_import_rnn_core_leaves_torch_out():
             "build_model(ModelConfig()).forward([[[0.0]]]); "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_param_views_share_memory_with_the_tensors(cell):
+    m = build_model(ModelConfig(input_size=2, hidden_size=3, output_size=1, cell=cell, backend="torch",
+                                dtype="float64"), seed=0)
+    x = np.ones((1, 4, 2))
+    before = m.forward(x).outputs
+    m.param_views()["W_hy"][...] = 0.0                    # a write through the view ...
+    np.testing.assert_array_equal(m.forward(x).outputs, 0.0 * before)   # ... reaches the model
+    assert np.all(m.get_params()["W_hy"] == 0.0)

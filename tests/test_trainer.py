@@ -97,10 +97,12 @@ def test_live_change_applies_and_leaves_a_marker():
     tr = make()
     tr.run(steps=5)
     changes = tr.apply(dataclasses.replace(tr.cfg, lr=0.005, clip_mode="value", clip=0.5, bptt_truncate=2))
-    assert any(c.startswith("lr") for c in changes) and len(changes) == 4
+    assert [(c.name, c.old, c.new) for c in changes] == [
+        ("lr", 0.02, 0.005), ("bptt_truncate", None, 2), ("clip_mode", "norm", "value"), ("clip", 5.0, 0.5)]
     assert tr.opt.lr == 0.005
     snap = tr.run(steps=5)
-    assert snap.record.event and "lr 0.02 → 0.005" in snap.record.event
+    assert snap.record.event == ("lr 0.02 → 0.005; bptt_truncate full → 2; clip_mode norm → value; "
+                                 "clip 5 → 0.5")
     assert snap.record.clip_mode == "value" and snap.record.bptt_truncate == 2
     assert np.isnan(snap.record.step_grad_norms[:4]).sum() == 0
     assert snap.record.step_grad_norms[:4].max() == 0.0  # truncation 2: nothing reaches h_0..h_3
@@ -118,8 +120,10 @@ def test_divergence_stops_with_a_reason_and_keeps_last_good_weights():
     tr = make(lr=10.0, optimizer="sgd", clip_mode="off")
     tr.model.set_params({**tr.model.get_params(), "W_hy": np.full((8, 1), 1e300)})
     snap = tr.run(steps=50)
-    assert tr.done and snap.done and snap.stop_reason
-    assert "diverged" in snap.stop_reason and "learning rate" in snap.stop_reason
+    assert tr.done and snap.done and snap.stop is not None
+    assert (snap.stop.kind, snap.stop.step) == ("diverged", 1)
+    assert snap.stop_reason == "the loss became inf at step 1"
+    assert snap.step == 0 and snap.total_steps == 160, "the failed batch is not counted as a step"
     assert all(np.all(np.isfinite(p)) for p in tr.model.get_params().values())
     assert tr.run(steps=5).step == snap.step
 
@@ -189,7 +193,54 @@ def test_evaluation_failure_stops_the_run_with_a_reason():
 
     tr.task.evaluate = broken
     snap = tr.run(steps=2)
-    assert snap.done and snap.stop_reason and "evaluating the model failed" in snap.stop_reason
+    assert snap.done and snap.stop.kind == "evaluation" and snap.stop.detail == "probabilities contain NaN"
+    assert snap.stop_reason == "evaluating the model failed at step 5 (probabilities contain NaN)"
     assert snap.record is good.record                    # the last good snapshot's data is kept
     for k, v in tr.model.get_params().items():           # and its weights
         np.testing.assert_array_equal(v, good_params[k])
+
+
+def test_train_on_a_finished_run_continues_for_another_block():
+    tr = make(epochs=3)                                   # 4 batches an epoch: 12 steps a block
+    assert tr.run().step == 12 and tr.done
+    tr.extend()
+    assert not tr.done and tr.total_steps == 24 and tr.end_epoch == 6
+    snap = tr.run()
+    assert snap.done and snap.step == 24 and snap.epochs == 6 and snap.total_steps == 24
+    tr.apply(dataclasses.replace(tr.cfg, epochs=5))       # a longer block moves the end by 2 epochs
+    assert tr.end_epoch == 8 and not tr.done and tr.total_steps == 32
+
+
+def test_a_stopped_run_resumes_from_its_last_good_weights_with_a_fresh_optimizer():
+    tr = make(lr=10.0, optimizer="sgd", clip_mode="off")
+    tr.model.set_params({**tr.model.get_params(), "W_hy": np.full((8, 1), 1e300)})
+    assert tr.run(steps=5).stop is not None
+    tr.model.set_params({**tr.model.get_params(), "W_hy": np.zeros((8, 1))})   # a sane state again
+    tr.apply(dataclasses.replace(tr.cfg, lr=0.01))
+    old_opt = tr.opt
+    tr.extend()
+    snap = tr.run(steps=5)
+    assert snap.stop is None and snap.step == 5 and tr.opt is not old_opt
+
+
+def test_load_params_refuses_weights_that_make_the_model_non_finite():
+    tr = make()
+    before = tr.run(steps=3)
+    good = tr.model.get_params()
+    bad = {**good, "W_hy": np.full((8, 1), 1e300)}
+    assert tr.load_params(bad) is False
+    for k, v in tr.model.get_params().items():
+        np.testing.assert_array_equal(v, good[k])
+    assert tr.last is before and tr.history[-1] is before.record
+    fine = {k: v * 0.5 for k, v in good.items()}
+    assert tr.load_params(fine) is True
+    np.testing.assert_array_equal(tr.last.params["W_hh"], fine["W_hh"])
+
+
+def test_updates_write_through_the_live_parameter_views():
+    tr = make()
+    views = tr.model.param_views()
+    before = views["W_hh"].copy()
+    tr.run(steps=1)
+    assert not np.array_equal(views["W_hh"], before)      # the same arrays, changed in place
+    np.testing.assert_array_equal(views["W_hh"], tr.model.get_params()["W_hh"])

@@ -1,4 +1,4 @@
-"""Next letter in the cycle a→b→c→d→e→a (article 003).
+"""Next letter in the cycle a→b→c→d→e→a (the next-letter article).
 
 As in the article's Keras code, every sample is a single letter (a sequence of one time step, the
 one-hot of the letter) and the target is the next letter's id: five samples in all, trained as
@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
-from ..model import Model
+from ..config import ModelConfig, RunConfig, TrainConfig
+from ..contract import Model
 from ..text import log_softmax
-from .base import Batch, Evaluation, Experiment, RunConfig, Task
+from .base import Batch, Evaluation, Experiment, Metric, Task
 
 LETTERS = "abcde"
 N = len(LETTERS)
@@ -62,8 +62,14 @@ class Abcde(Experiment):
     """Learn the cycle a→b→c→d→e→a from five one-letter samples; see the module docstring."""
 
     id = "abcde"
-    title = "Next letter: a→b→c→d→e"
-    metric_names = ("accuracy",)
+    order = 3
+    title = "Next letter"
+    icon = ":material/abc:"
+    url_path = "next_letter"
+    blurb = ("A tiny RNN learns the cycle a→b→c→d→e→a; see the five probabilities and its hidden state "
+             "move in 3-D.")
+    article = "神经网络搭建笔记(三)之循环神经网络"
+    metrics = (Metric("accuracy", "accuracy", better="higher"),)
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)

@@ -1,21 +1,26 @@
-"""What an experiment is: a task (data, batches, evaluation) plus two presets of settings.
+"""What an experiment is: a task (data, batches, evaluation) plus presets of settings, and what the app
+and the CLI need to show it (title, blurb, metrics and their labels, accepted uploads, lesson).
 
-The trainer knows nothing of any experiment; it asks a ``Task`` for one epoch of ``Batch``es and
-for an ``Evaluation`` of the model, and an ``Experiment`` builds that task from a ``RunConfig``.
+The trainer knows nothing of any experiment; it asks a ``Task`` for one epoch of ``Batch``es and for
+an ``Evaluation`` of the model, and an ``Experiment`` builds that task from a ``RunConfig``. Each
+experiment module defines ``EXPERIMENT``; ``rnn_core.experiments`` finds them (the registry).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
-from ..model import Model
+from ..config import ModelConfig, RunConfig
+from ..contract import Model
+from ..text import Vocab
 
+# the settings a person changes on every page (an experiment adds its task's own, e.g. "lag")
+COMMON_KNOBS = ("hidden_size", "backend", "cell", "activation", "init", "w_hh_scale", "dtype", "lr",
+                "optimizer", "momentum", "epochs", "batch_size", "bptt_truncate", "clip_mode", "clip", "seed")
 PRESETS = ("default", "article")
 
 
@@ -37,11 +42,31 @@ class Evaluation:
     predictions: dict[str, Any] = field(default_factory=dict)  # task-specific arrays for the plots
 
 
+@dataclass(frozen=True)
+class TaskView:
+    """What a page may know of a task: read-only facts, no data, no model."""
+
+    targets: str                  # "last" (many-to-one) | "all" (many-to-many)
+    max_len: int                  # longest sequence (width of the gradient heatmap)
+    carry_state: bool             # batches continue the previous batch's hidden state
+    vocab: Vocab | None           # characters of a text task, else None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One of an experiment's metrics: its name in results, and how a person reads it."""
+
+    name: str                     # key in Evaluation.metrics and in `train --json`
+    label: str                    # e.g. "validation RMSE"
+    better: str = "lower"         # "lower" | "higher" | "" (not a score, e.g. sampled names)
+
+
 class Task(ABC):
     """A dataset and how to train and judge a model on it."""
 
     targets: str = "last"         # "last" (many-to-one) | "all" (many-to-many)
     carry_state: bool = False     # batches may continue the previous batch's hidden state
+    vocab: Vocab | None = None    # characters, for text tasks
 
     @property
     @abstractmethod
@@ -57,6 +82,10 @@ class Task(ABC):
     def epoch_batches(self, rng: np.random.Generator, batch_size: int) -> list[Batch]:
         """The batches of one pass over the training data, in the order to train on them."""
 
+    def count_batches(self, batch_size: int) -> int:
+        """How many batches an epoch has (tasks whose batches are costly to build count without them)."""
+        return len(self.epoch_batches(np.random.default_rng(0), batch_size))
+
     @abstractmethod
     def evaluate(self, model: Model, rng: np.random.Generator) -> Evaluation:
         """Validation loss, metrics and predictions (rng only for sampling); cheap, runs every tick."""
@@ -65,50 +94,47 @@ class Task(ABC):
         """The honest final evaluation (all data); tasks that subsample in ``evaluate`` override it."""
         return self.evaluate(model, rng)
 
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Everything a run needs: the model's shape and the training settings."""
-
-    model: ModelConfig
-    train: TrainConfig
-
-    def replace(self, **changes: Any) -> RunConfig:
-        """A copy with some knobs changed, by their config names (e.g. hidden_size=37, lr=0.1)."""
-        mfields = {f.name for f in dataclasses.fields(ModelConfig)}
-        tfields = {f.name for f in dataclasses.fields(TrainConfig)}
-        unknown = sorted(set(changes) - mfields - tfields)
-        if unknown:
-            raise ValueError(f"settings: got unknown names {unknown}, expected names from "
-                             f"{sorted(mfields | tfields)}")
-        m = {k: v for k, v in changes.items() if k in mfields}
-        t = {k: v for k, v in changes.items() if k in tfields}
-        return RunConfig(dataclasses.replace(self.model, **m), dataclasses.replace(self.train, **t))
-
-    def as_dict(self) -> dict[str, Any]:
-        """Flat dict of every knob by config name."""
-        return {**dataclasses.asdict(self.model), **dataclasses.asdict(self.train)}
+    def view(self) -> TaskView:
+        return TaskView(targets=self.targets, max_len=self.max_len, carry_state=self.carry_state,
+                        vocab=self.vocab)
 
 
 class Experiment(ABC):
-    """One of the app's experiments (an article of ../shared/seeds)."""
+    """One of the app's experiments: a plug-in that the registry finds by its module's ``EXPERIMENT``."""
 
-    id: str = ""                  # e.g. "sine"
+    id: str = ""                  # e.g. "sine": CLI name, lesson content/<id>.md, UI panels ui/panels/<id>.py
+    order: int = 99               # position in the navigation and in `list`
     title: str = ""               # e.g. "Sine wave"
-    metric_names: tuple[str, ...] = ()
-    fixed: tuple[str, ...] = ("input_size", "output_size", "head")  # knobs the task decides
+    icon: str = ":material/science:"   # material icon of the page
+    blurb: str = ""               # one line: what you will see
+    url_path: str = ""            # …/<url_path> in the browser
+    article: str = ""             # the source article's title (and web address, where it gives one)
+    presets: tuple[str, ...] = PRESETS
+    preset_help: str = "default: tuned to learn fast. article: the article's own settings."
+    metrics: tuple[Metric, ...] = ()
+    val_label: str = "validation"  # what the task's val_loss measures, as the loss chart names it
+    upload: str | None = None     # the person's own data the page accepts: "series" | "text" | None
+    knobs: tuple[str, ...] = COMMON_KNOBS   # the settings a person may change (the rest come from the preset)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.metrics)
 
     @abstractmethod
     def preset(self, name: str = "default") -> RunConfig:
-        """The "default" (tuned to learn fast) or "article" (the article's own) settings."""
+        """The settings of a preset (``presets`` lists them)."""
 
     @abstractmethod
     def make_task(self, run: RunConfig, data: Any = None) -> Task:
         """The task for these settings; ``data`` is the user's own data where the page accepts it."""
 
+    def fit_run(self, run: RunConfig, data: Any = None) -> RunConfig:
+        """``run`` with the sizes the data decides (e.g. a text's vocabulary); most tasks change nothing."""
+        return run
+
     def check_preset(self, name: str) -> None:
-        if name not in PRESETS:
-            raise ValueError(f"preset: got {name!r}, expected one of {PRESETS}")
+        if name not in self.presets:
+            raise ValueError(f"preset: got {name!r}, expected one of {', '.join(map(repr, self.presets))}")
 
 
 def check_io(exp_id: str, model: ModelConfig, n_in: int, n_out: int, head: str = "regression") -> None:

@@ -1,4 +1,4 @@
-"""Dinosaur names (article 002): a character-level RNN that reads names and invents new ones.
+"""Dinosaur names (the dinosaur article): a character-level RNN that reads names and invents new ones.
 
 Each name is a sequence: the input at step 0 is the zero vector (the "start" token, the article's
 X = [None, ...]), at step t the one-hot of letter t-1; the target at step t is letter t and, after
@@ -11,7 +11,7 @@ does (``optimize(X, Y, a_prev)`` returns the last state and feeds it to the next
 batches every name starts from h = 0, as sampling does.
 
 A user corpus (``make_task(run, data=text)``) builds its own vocabulary (see ``rnn_core.text``):
-the ModelConfig's input/output size must match it, which ``run_for_data(run, data)`` arranges.
+the ModelConfig's input/output size must match it, which ``fit_run(run, data)`` arranges.
 
 Metrics: train_nats_per_char, val_nats_per_char (mean cross-entropy per predicted character, the
 final "\\n" included, from a zero state), samples (7 sampled names). ``evaluate`` runs after every
@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
-from ..model import Model
+from ..config import ModelConfig, RunConfig, TrainConfig
+from ..contract import Model
 from ..text import (
     DINO_VOCAB,
     END,
@@ -44,7 +44,7 @@ from ..text import (
     nats_per_char,
     sample_names,
 )
-from .base import Batch, Evaluation, Experiment, RunConfig, Task
+from .base import Batch, Evaluation, Experiment, Metric, Task
 
 DATA_PATH = Path(__file__).resolve().parents[1] / "data" / "dinos.txt"
 SPLIT_SEED = 2024               # fixes the train / validation split, whatever the run seed
@@ -109,6 +109,9 @@ class CharTask(Task):
         # sequences per epoch: a big corpus trains on a fresh random subset each epoch (bounded memory)
         self.epoch_size = min(len(train), max(64, ONEHOT_BUDGET // (self._max_len * vocab.size)))
 
+    def count_batches(self, batch_size: int) -> int:
+        return -(-self.epoch_size // batch_size)                   # without building a single batch
+
     @property
     def probe_x(self) -> np.ndarray:
         return self._probe_x
@@ -156,8 +159,16 @@ class Dinos(Experiment):
     """Character-level RNN on dinosaur names (or a user's corpus); see the module docstring."""
 
     id = "dinos"
+    order = 2
     title = "Dinosaur names"
-    metric_names = ("train_nats_per_char", "val_nats_per_char", "samples")
+    icon = ":material/pets:"
+    url_path = "dinosaur_names"
+    blurb = "A character-level RNN reads dinosaur names and invents new ones as it learns."
+    article = "理解RNN_恐龙岛 (after https://blog.csdn.net/u013733326/article/details/80890454)"
+    metrics = (Metric("train_nats_per_char", "training loss, nats per character"),
+               Metric("val_nats_per_char", "validation loss, nats per character"),
+               Metric("samples", "sampled names", better=""))
+    upload = "text"
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)
@@ -186,14 +197,14 @@ class Dinos(Experiment):
         if m.input_size != vocab.size or m.output_size != vocab.size or m.head != "classification":
             raise ValueError(f"model: got input_size={m.input_size}, output_size={m.output_size}, "
                              f"head={m.head!r}; expected {vocab.size}, {vocab.size}, 'classification' for "
-                             "this text (use run_for_data(run, data))")
+                             "this text (use fit_run(run, data))")
         return CharTask(vocab, train, val, carry=run.train.batch_size == 1)
 
     def vocab_for(self, data: Any = None) -> Vocab:
         """The vocabulary a corpus gives (None = the dinosaur list)."""
         return _corpus(data)[0]
 
-    def run_for_data(self, run: RunConfig, data: Any = None) -> RunConfig:
+    def fit_run(self, run: RunConfig, data: Any = None) -> RunConfig:
         """``run`` with input/output size set to the vocabulary of ``data`` (and the classification head)."""
         v = self.vocab_for(data).size
         return run.replace(input_size=v, output_size=v, head="classification")

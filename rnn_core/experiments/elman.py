@@ -1,4 +1,4 @@
-"""Experiment ``elman`` (article 001): an Elman (context) network learns a sine wave point by point.
+"""Experiment ``elman`` (the Elman article): an Elman (context) network learns a sine wave point by point.
 
 Data: s_i = sin(t_i) at 21 points t = linspace(2, 10, 21); the input sequence is s_0 … s_19 and the
 target of each step is the next point, s_1 … s_20. There is one sequence: the context (hidden state)
@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
-from ..model import Model
-from .base import Batch, Evaluation, Experiment, RunConfig, Task, check_io, rmse
+from ..config import ModelConfig, RunConfig, TrainConfig
+from ..contract import Model
+from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
 
 N_STEPS = 20            # the article's seq_length: 20 inputs, 20 targets
 
@@ -82,8 +82,14 @@ class ElmanExperiment(Experiment):
     """
 
     id = "elman"
-    title = "Elman network"
-    metric_names = ("rmse",)
+    order = 1
+    title = "Elman context network"
+    icon = ":material/replay:"
+    url_path = "elman"
+    blurb = ("A context network learns a sine wave point by point, carrying its state from one point to "
+             "the next.")
+    article = "Рекуррентные нейронные сети (a PyTorch tutorial of an Elman network on a sine wave)"
+    metrics = (Metric("rmse", "RMSE of the next point"),)
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)

@@ -1,4 +1,4 @@
-"""Experiment ``sine`` (article 000): predict the next value of a series from the 50 values before it.
+"""Experiment ``sine`` (the sine article): predict the next value of a series from the 50 values before it.
 
 The article samples sin(t) at t = 0, 1, …, 199 (one radian apart) and cuts it into windows of 50
 values whose target is the 51st: windows 0–99 train, windows 100–149 validate. A user's own 1-D
@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
-from ..model import Model
-from .base import Batch, Evaluation, Experiment, RunConfig, Task, check_io, rmse
+from ..config import ModelConfig, RunConfig, TrainConfig
+from ..contract import Model
+from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
 
 N_POINTS = 200          # the article's series: sin(0), sin(1), …, sin(199)
 SEQ_LEN = 50            # the article's window length
@@ -129,8 +129,15 @@ class SineExperiment(Experiment):
     """
 
     id = "sine"
+    order = 0
     title = "Sine wave"
-    metric_names = ("val_rmse",)
+    icon = ":material/airwave:"
+    url_path = "sine_wave"
+    blurb = ("Predict the next value of a sine wave from the 50 before it; watch BPTT truncation decide "
+             "what the gradient can reach.")
+    article = "RNN|代码详解:用Python构建RNN模拟人脑(二)"
+    metrics = (Metric("val_rmse", "validation RMSE"),)
+    upload = "series"
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)

@@ -1,4 +1,4 @@
-"""Experiment ``xsinx`` (article 004): fit y = x·sin(x) on [0, 6] with an RNN, then run it past x = 6.
+"""Experiment ``xsinx`` (the x·sin(x) article): fit y = x·sin(x) on [0, 6] with an RNN, then run it past x = 6.
 
 Data (the article's): x = 0.01, 0.02, …, 6.00 (600 points), y = x·sin(x) + U(−0.01, 0.01) noise,
 cut into 100 groups of 6 consecutive points. The network reads *x* groups (input 6) and outputs *y*
@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, TrainConfig
-from ..model import Model
-from .base import Batch, Evaluation, Experiment, RunConfig, Task, check_io, rmse
+from ..config import ModelConfig, RunConfig, TrainConfig
+from ..contract import Model
+from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
 
 GROUP = 6               # points per group = input and output size
 N_FIT = 100             # groups on [0.01, 6.00]
@@ -115,8 +115,16 @@ class XSinXExperiment(Experiment):
     """
 
     id = "xsinx"
-    title = "x·sin(x): fit and extrapolate"
-    metric_names = ("fit_rmse", "extrap_rmse_first", "extrap_rmse_all")
+    order = 4
+    title = "x·sin(x) fit"
+    icon = ":material/show_chart:"
+    url_path = "xsinx"
+    blurb = "Fit y = x·sin(x) on [0, 6], then watch the network guess what comes after x = 6."
+    article = "基于Numpy构建RNN模块并进行实例应用(附代码)"
+    metrics = (Metric("fit_rmse", "RMSE of the fit on [0, 6]"),
+               Metric("extrap_rmse_first", "RMSE of the first group past x = 6"),
+               Metric("extrap_rmse_all", "RMSE of the extrapolation to x = 7.2"))
+    val_label = "extrapolation"
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)

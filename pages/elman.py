@@ -1,5 +1,0 @@
-"""Experiment page: elman (see ui/layout.py for what every experiment page shows)."""
-
-from ui.layout import experiment_page
-
-experiment_page("elman")
