@@ -8,7 +8,9 @@ import zipfile
 from collections.abc import Iterable
 
 import numpy as np
+from numpy.lib import format as npy
 
+from .messages import brief, capped_errors, clip
 from .trainer import Record
 
 MAX_NPZ_BYTES = 5 * 1024 * 1024      # the app's upload limit
@@ -41,54 +43,102 @@ def weights_npz(params: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
-def _check_unpacked_size(raw: bytes, expected: dict[str, np.ndarray]) -> None:
-    """Refuse an archive that would unpack far beyond the model's size (a zip bomb) before reading it."""
+def _open_zip(raw: bytes, expected: dict[str, np.ndarray]) -> zipfile.ZipFile:
+    """The archive, once it is known to be a zip that does not unpack far beyond the model's size (a zip
+    bomb is refused before anything is unpacked)."""
     limit = 2 * sum(8 * v.size for v in expected.values()) + 64 * 1024   # float64 + headers, with room
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            total = sum(info.file_size for info in z.infolist())
-    except (zipfile.BadZipFile, OSError, EOFError):
+        z = zipfile.ZipFile(io.BytesIO(raw))
+        total = sum(info.file_size for info in z.infolist())
+    except Exception:  # noqa: BLE001 -- zipfile raises BadZipFile, OSError, NotImplementedError, … on bad bytes
         raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads") from None
     if total > limit:
+        z.close()
         raise ValueError(f"weights file: it unpacks to {total / 1e6:.1f} MB, far more than the current "
                          "model's weights; expected the .npz this app downloads for this model")
+    return z
 
 
+def _members(z: zipfile.ZipFile, expected: dict[str, np.ndarray]) -> dict[str, str]:
+    """The member holding each array, by array name (as numpy names them: without ".npy")."""
+    members = {name.removesuffix(".npy"): name for name in z.namelist()}
+    if set(members) != set(expected):
+        raise ValueError(f"weights file: got {len(members):,} arrays ({brief(sorted(members))}), expected "
+                         f"{len(expected)}: {', '.join(sorted(expected))} (was it saved from another cell "
+                         "or experiment?)")
+    return members
+
+
+def _header(z: zipfile.ZipFile, member: str, k: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from the .npy header of a member, read without reading its data."""
+    try:
+        with z.open(member) as f:
+            version = npy.read_magic(f)
+            read = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}[version]
+            shape, _, dtype = read(f)
+    except Exception:  # noqa: BLE001 -- zip and .npy readers raise many types; each means "not an array"
+        raise ValueError(f"weights file: {k} is not a .npy array, expected the .npz this app "
+                         "downloads") from None
+    return shape, dtype
+
+
+def _check_header(k: str, shape: tuple[int, ...], dtype: np.dtype, ref: np.ndarray) -> None:
+    if dtype.hasobject:
+        raise ValueError("weights file: it contains pickled Python objects, which are never "
+                         "loaded; expected plain numeric arrays")
+    if dtype.kind not in "fiu":
+        raise ValueError(f"weights file: {k} has dtype {clip(str(dtype))}, expected numbers")
+    if shape != ref.shape:
+        raise ValueError(f"weights file: {k} has shape {clip(str(shape))}, expected {ref.shape} for the "
+                         "current model (set the same hidden size, cell and data first)")
+
+
+def _read(z: zipfile.ZipFile, member: str, k: str, ref: np.ndarray) -> np.ndarray:
+    """The array in ``member``, checked against ``ref`` (the model's own) before its data is read."""
+    _check_header(k, *_header(z, member, k), ref)
+    try:
+        with z.open(member) as f:
+            a = npy.read_array(f, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 -- a damaged member: zlib, lzma, CRC, EOF, format errors
+        raise ValueError(f"weights file: {k} could not be read ({clip(str(e), 60)}); expected the .npz "
+                         "this app downloads") from None
+    return _cast(k, a, ref.dtype)
+
+
+def _cast(k: str, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``a`` in the model's dtype; ValueError if it has NaN or inf, before or after the cast."""
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"weights file: {k} contains NaN or inf, expected finite numbers")
+    with np.errstate(over="ignore"):
+        out = a.astype(dtype)
+    if not np.all(np.isfinite(out)):
+        peak = float(np.max(np.abs(a.astype(np.float64))))
+        raise ValueError(f"weights file: {k} has values up to {peak:.3g}, too large for {dtype} (which holds "
+                         f"at most {float(np.finfo(dtype).max):.3g}); expected the weights of a model that "
+                         "trained without overflowing")
+    return out
+
+
+@capped_errors
 def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Read .npz bytes and check them against the current model's parameters.
 
-    Raises ValueError with a plain message when the file is not a .npz of plain numeric arrays
-    or when names or shapes do not fit the model (e.g. it was saved with another hidden size).
+    Returns the arrays in the dtypes of ``expected``. Raises ValueError with a plain message (at most
+    ``MAX_MESSAGE`` characters) when the file is not a .npz of plain numeric arrays, when names or shapes
+    do not fit the model (e.g. it was saved with another hidden size), or when a value is NaN, inf or
+    too large for the model's dtype (1e300 in a float64 file, for a float32 model).
+    Members are read one by one after their names, shapes and dtypes are checked: nothing is unpacked
+    that the model would not use.
     """
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise ValueError(f"weights file: got {type(raw).__name__}, expected the file's bytes")
+    raw = bytes(raw)
     if not raw:
         raise ValueError("weights file: got an empty file, expected a .npz saved by this app")
     if len(raw) > MAX_NPZ_BYTES:
         raise ValueError(f"weights file: got {len(raw) / 1e6:.1f} MB, expected at most 5 MB")
     if not raw.startswith(b"PK"):        # an .npz is a zip archive
         raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads")
-    _check_unpacked_size(raw, expected)
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except ValueError as e:
-        if "pickle" in str(e).lower():
-            raise ValueError("weights file: it contains pickled Python objects, which are never "
-                             "loaded; expected plain numeric arrays") from None
-        raise ValueError(f"weights file: not a valid .npz ({e})") from None
-    except (OSError, zipfile.BadZipFile, EOFError, KeyError):
-        raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads") from None
-    if set(arrays) != set(expected):
-        raise ValueError(f"weights file: got arrays {sorted(arrays)}, expected {sorted(expected)} "
-                         "(was it saved from another cell or experiment?)")
-    for k, ref in expected.items():
-        a = arrays[k]
-        if not isinstance(a, np.ndarray):
-            raise ValueError(f"weights file: {k} is not a .npy array, expected the .npz this app downloads")
-        if a.dtype.kind not in "fiu":
-            raise ValueError(f"weights file: {k} has dtype {a.dtype}, expected numbers")
-        if a.shape != ref.shape:
-            raise ValueError(f"weights file: {k} has shape {a.shape}, expected {ref.shape} for the "
-                             "current model (set the same hidden size, cell and data first)")
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"weights file: {k} contains NaN or inf, expected finite numbers")
-    return {k: arrays[k].astype(expected[k].dtype) for k in expected}
+    with _open_zip(raw, expected) as z:
+        members = _members(z, expected)
+        return {k: _read(z, members[k], k, ref) for k, ref in expected.items()}
