@@ -1,17 +1,23 @@
 """RNN Explorer: train recurrent networks live in the browser. ``streamlit run app.py``
 
-This file only builds the navigation: Home, then one page per experiment (see ui/catalog.py).
+This file only builds the navigation: Home, then one page per experiment of the registry
+(rnn_core.experiments), each drawn by ui.layout.experiment_page.
 """
 
 import streamlit as st
 
+from rnn_core.experiments import experiments
 from rnn_core.threads import pin_single_thread
-from ui.catalog import PAGES
+from ui.liveplot import ensure_plotly_js
+from ui.mpa import through_app
+from ui.nav import page_of
 
+through_app()                # a shared link opened first on a cold server: rerun in navigation mode
+ensure_plotly_js()           # the charts' plotly.js, served from static/ (ui/liveplot.py)
 pin_single_thread()          # small matrices, shared cores: one math thread per server process
 
 st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
 
+
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
-experiments = [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path) for p in PAGES]
-st.navigation({"": [home], "Experiments": experiments}).run()
+st.navigation({"": [home], "Experiments": [page_of(e) for e in experiments()]}).run()

@@ -21,30 +21,27 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import streamlit.logger  # noqa: E402
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from apptest import open_page, page_runs  # noqa: E402
 
-from rnn_core.experiments import experiment_ids  # noqa: E402
+from rnn_core.experiments import experiments  # noqa: E402
 from ui import knobs  # noqa: E402
-from ui.catalog import PAGES  # noqa: E402
 
 TARGET_MS = 100.0
 streamlit.logger.set_log_level("error")    # bare-mode warnings ("no runtime found") are expected here
 
 
-def page_ticks(file: str, exp_id: str, ticks: int) -> np.ndarray:
+def page_ticks(exp_id: str, ticks: int) -> np.ndarray:
     """(ticks, 3) seconds: training, the rest (wall) and the rest (CPU), for ticks of a page that trains."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["epochs"] = str(knobs.limits(exp_id).epochs_max)      # never finishes mid-bench
-    at.switch_page(file).run()
+    at = open_page(exp_id, epochs=str(knobs.limits(exp_id).epochs_max))   # never finishes mid-bench
     at.button(key="train_toggle").click().run()
     for _ in range(ticks):
         at.run()
     if at.exception:
-        raise RuntimeError(f"{file}: {at.exception[0].value}")
-    state = at.session_state[f"run:{exp_id}"]
+        raise RuntimeError(f"{exp_id}: {at.exception[0].value}")
+    state = page_runs(at, exp_id)
     return np.array(list(state.timings)[-ticks:])
 
 
@@ -87,14 +84,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--ticks", type=int, default=50)
     args = ap.parse_args()
-    ready = [p for p in PAGES if p.exp_id in experiment_ids()]
+    ready = experiments()
     head = ("draw p50", "draw p95", "CPU p50", "tick p50", "tick p95")
     print(f"ms over {args.ticks} ticks; draw = figures + st calls (wall), CPU = its thread CPU time, "
           "tick = training + draw")
     print(f"{'page':<16}" + "".join(f"{h:>10}" for h in head))
     worst = 0.0
     for p in ready:
-        t = page_ticks(p.file, p.exp_id, args.ticks) * 1000          # (ticks, 3): train, draw, draw CPU
+        t = page_ticks(p.id, args.ticks) * 1000          # (ticks, 3): train, draw, draw CPU
         cols = (t[:, 1], t[:, 1], t[:, 2], t[:, :2].sum(axis=1), t[:, :2].sum(axis=1))
         vals = [np.percentile(c, q) for c, q in zip(cols, (50, 95, 50, 50, 95), strict=True)]
         worst = max(worst, vals[0])

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.catalog import PAGES
+from rnn_core.experiments import experiments
 from ui.mpa import through_app
+from ui.nav import page_of
 
 INTRO = Path(__file__).resolve().parents[1] / "content" / "home.md"
 
@@ -14,9 +15,10 @@ st.session_state["_page"] = "home"
 st.title("RNN Explorer")
 st.markdown(INTRO.read_text(encoding="utf-8"))
 
-for row in range(0, len(PAGES), 3):
-    for col, p in zip(st.columns(3), PAGES[row:row + 3], strict=False):
+exps = experiments()
+for row in range(0, len(exps), 3):
+    for col, e in zip(st.columns(3), exps[row:row + 3], strict=False):
         with col.container(border=True, height="stretch"):
-            st.subheader(p.title, anchor=False)
-            st.markdown(p.blurb)
-            st.page_link(p.file, label=f"**Open {p.title}**", icon=":material/arrow_forward:")
+            st.subheader(e.title, anchor=False)
+            st.markdown(e.blurb)
+            st.page_link(page_of(e), label=f"**Open {e.title}**", icon=":material/arrow_forward:")

@@ -1,30 +1,20 @@
 """AppTest of every page: it renders, trains, takes knobs live, rebuilds on shape knobs, reads its
-settings from the URL, switches preset, steps and resets. (``run_every`` never fires in AppTest, so
-every tick here is an explicit ``run()``.)"""
+settings from the URL, switches preset, steps, resets, continues a finished run and restores the
+preset's values. (``run_every`` never fires in AppTest, so every tick here is an explicit ``run()``.)"""
 
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
+from apptest import APP, TIMEOUT, charts, knob_value, open_page, page_runs, run_of, switch, uploader
 from streamlit.testing.v1 import AppTest
 
-from rnn_core.experiments import experiment_ids, get_experiment
+from rnn_core.experiments import experiment_ids, experiments, get_experiment
 from ui import knobs
-from ui.catalog import PAGES
+from ui.nav import page_file
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-TIMEOUT = 60
-READY = [p for p in PAGES if p.exp_id in experiment_ids()]
-
-
-def open_page(file: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page(file)
-    return at.run()
+IDS = experiment_ids()
 
 
 def assert_clean(at: AppTest) -> None:
@@ -33,67 +23,62 @@ def assert_clean(at: AppTest) -> None:
     assert not at.warning, [w.value for w in at.warning]
 
 
-
-def knob_value(at: AppTest, key: str):
-    for kind in ("slider", "select_slider", "selectbox", "radio", "number_input"):
-        for w in getattr(at, kind):
-            if w.key == key:
-                return w.value
-    raise KeyError(key)
-
-
 def test_home_links_every_page() -> None:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert_clean(at)
     links = {p.proto.page for p in at.get("page_link")}
-    assert links == {p.url_path for p in PAGES}
+    assert links == {e.url_path for e in experiments()}
     assert "RNN Explorer" in at.title[0].value
 
 
-def run_of(at: AppTest, exp_id: str):
-    return at.session_state[f"run:{exp_id}"]
+def test_every_experiment_has_its_page_file() -> None:
+    for e in experiments():
+        assert page_file(e).read_text().strip().endswith(f'experiment_page("{e.id}")'), e.id
 
 
 def knobs_reach_the_run(at: AppTest, exp_id: str) -> None:
     """A live knob (lr) is applied to the running model and marked in its history; a shape knob
-    (hidden_size) builds a new model."""
+    (hidden_size) builds a new model; both say so in words."""
     at.select_slider(key="lr").set_value(0.1).run()
     state = run_of(at, exp_id)
-    assert state.trainer.cfg.lr == 0.1 and state.snap.step > 1
+    assert state.run.train.lr == 0.1 and state.snap.step > 1
+    assert any(str(t.value).startswith("Learning rate ") and "→ 0.1: applied to the running model"
+               in str(t.value) for t in at.toast), [t.value for t in at.toast]
     at.run()
-    assert any(r.event and "lr" in r.event for r in state.trainer.history)
+    assert any(c.name == "lr" for r in state.snap.history for c in r.changes)
     at.slider(key="hidden_size").set_value(12).run()
     rebuilt = run_of(at, exp_id)
     assert rebuilt is not state and rebuilt.run.model.hidden_size == 12
-    assert rebuilt.trainer.model.get_params()["W_hh"].shape == (12, 12)
-    assert any("New model" in str(t.value) for t in at.toast)
+    assert rebuilt.snap.params["W_hh"].shape[0] == 12
+    assert any(str(t.value).startswith("New model (hidden size changed)") for t in at.toast)
 
 
 def preset_sets_every_knob(at: AppTest, exp_id: str) -> None:
     exp = get_experiment(exp_id)
     at.radio(key="preset").set_value("article").run()
-    want = knobs.clamp(knobs.knob_values(exp.preset("article")), knobs.limits(exp_id))
-    got = {k: knob_value(at, k) for k in knobs.KNOBS if k not in exp.fixed}
-    assert got == {k: want[k] for k in got}
+    want = exp.preset("article").as_dict()
+    for k in ("hidden_size", "optimizer", "clip_mode", "activation", "init", "batch_size", "epochs"):
+        assert knob_value(at, k) == min(want[k], knobs.limits(exp_id).hi(k) or want[k]), k
     assert run_of(at, exp_id).run.model == exp.preset("article").model
 
 
-@pytest.mark.parametrize("page", READY, ids=[p.url_path for p in READY])
-def test_page_lives(page) -> None:
-    exp_id = page.exp_id
+@pytest.mark.parametrize("exp_id", IDS)
+def test_page_lives(exp_id) -> None:
     lr = 0.02 if get_experiment(exp_id).preset("default").train.lr != 0.02 else 0.05
     epochs = knobs.limits(exp_id).epochs_max                    # long enough not to finish mid-test
-    at = open_page(page.file, hidden_size="37", lr=f"{lr:g}", epochs=str(epochs))
+    at = open_page(exp_id, hidden_size="37", lr=f"{lr:g}", epochs=str(epochs))
     assert_clean(at)
     state = run_of(at, exp_id)
-    assert state.run.model.hidden_size == 37 and state.trainer.cfg.lr == lr      # from the URL
+    assert state.run.model.hidden_size == 37 and state.run.train.lr == lr      # from the URL
     assert knob_value(at, "hidden_size") == 37 and knob_value(at, "lr") == lr
-    assert len(at.get("plotly_chart")) >= 5                                    # 4 live plots + predictions
+    shown = charts(at)
+    assert {f"{exp_id}-loss", f"{exp_id}-grad-heatmap", f"{exp_id}-grad-norm"} <= set(shown)
+    assert len(shown) >= 5                                                      # 3 live plots + 2 more
 
     at.button(key="step").click().run()                                            # Step: one update
     assert state.snap.step == 1
     at.button(key="train_toggle").click().run()                                    # Train: a tick trains
-    assert state.playing and state.snap.step > 1
+    assert page_runs(at, exp_id).playing and state.snap.step > 1
     assert math.isfinite(state.snap.train_loss)
     at.run()
     assert_clean(at)
@@ -101,96 +86,132 @@ def test_page_lives(page) -> None:
     knobs_reach_the_run(at, exp_id)
     preset_sets_every_knob(at, exp_id)
     at.button(key="reset").click().run()                                           # Reset: step 0, paused
-    state = run_of(at, exp_id)
-    assert state.snap.step == 0 and not state.playing
+    assert run_of(at, exp_id).snap.step == 0 and not page_runs(at, exp_id).playing
+    assert_clean(at)
+
+
+def test_train_on_a_finished_run_continues_it() -> None:
+    at = open_page("abcde", epochs="4")                         # one batch an epoch: 4 steps a block
+    at.button(key="train_toggle").click().run()
+    for _ in range(5):
+        at.run()
+    state, page = run_of(at, "abcde"), page_runs(at, "abcde")
+    assert state.snap.done and state.snap.step == 4 and not page.playing
+    assert at.button(key="train_toggle").label == "Continue" and not at.button(key="train_toggle").disabled
+    assert any("Run complete: 4 steps" in s.value and "Continue for another 4 epochs" in s.value
+               for s in at.success)
+    at.button(key="train_toggle").click().run()
+    assert any("Continuing for another 4 epochs." in i.value for i in at.info)
+    for _ in range(5):
+        at.run()
+    assert state.snap.step == 8 and state.snap.epochs == 8 and state.snap.done
+    assert "step **8** / 8 · epoch 8.00 / 8" in at.get("progress")[0].proto.text
+    at.slider(key="epochs").set_value(6).run()                  # a knob after the end: said plainly
+    assert any("Epochs 4 → 6: press Train to continue with it." == t.value for t in at.toast)
+
+
+def test_defaults_restores_the_presets_values_and_keeps_the_page_state() -> None:
+    at = open_page("sine", hidden_size="40", lr="0.1", clip_mode="off")
+    assert run_of(at, "sine").run.model.hidden_size == 40
+    at.button(key="defaults").click().run()
+    default = get_experiment("sine").preset("default")
+    run = run_of(at, "sine").run
+    assert (run.model.hidden_size, run.train.lr, run.train.clip_mode) == (32, 0.003, "norm")
+    assert run.model == default.model and run.train == default.train
+    assert knob_value(at, "hidden_size") == 32 and knob_value(at, "preset") == "default"
     assert_clean(at)
 
 
 def test_pages_keep_their_own_runs() -> None:
     """Same knob keys on two pages: each page shows its own run's values, and a run survives a visit
     to another page."""
-    a, b = READY[0], READY[1]
-    at = open_page(a.file, hidden_size="37")
+    a, b = IDS[0], IDS[1]
+    at = open_page(a, hidden_size="37")
     at.button(key="step").click().run()
-    first = at.session_state[f"run:{a.exp_id}"]
-    at.query_params.clear()                  # a browser drops the query string when it changes page
-    at.switch_page(b.file).run()
-    assert knob_value(at, "hidden_size") == get_experiment(b.exp_id).preset("default").model.hidden_size
-    at.switch_page(a.file).run()
-    assert at.session_state[f"run:{a.exp_id}"] is first and first.snap.step == 1
+    first = page_runs(at, a)
+    switch(at, b)
+    assert knob_value(at, "hidden_size") == get_experiment(b).preset("default").model.hidden_size
+    switch(at, a)
+    assert page_runs(at, a) is first and first.first.snap.step == 1
     assert knob_value(at, "hidden_size") == 37
     assert_clean(at)
 
 
-def test_bad_url_values_are_ignored() -> None:
-    page = READY[0]
-    at = open_page(page.file, hidden_size="9999", lr="banana", clip_mode="sideways")
+def test_bad_url_values_are_dropped_with_a_notice() -> None:
+    at = open_page(IDS[0], hidden_size="9999", lr="banana", clip_mode="sideways", seed="inf",
+                   batch_size="300")
     assert_clean(at)
-    default = get_experiment(page.exp_id).preset("default")
-    state = at.session_state[f"run:{page.exp_id}"]
+    default = get_experiment(IDS[0]).preset("default")
+    state = run_of(at, IDS[0])
     assert state.run.model.hidden_size == default.model.hidden_size
-    assert state.trainer.cfg.lr == default.train.lr
+    assert state.run.train.lr == default.train.lr and state.run.train.seed == default.train.seed
+    notices = [str(t.value) for t in at.toast]
+    assert "Ignored hidden_size='9999' from the link: expected an integer >= 1 and <= 4096." in notices
+    assert "Ignored batch_size='300' from the link: this page offers 1 … 100." in notices   # 100 windows
+    assert "Ignored seed='inf' from the link: expected an integer >= 0 and <= 2147483647." in notices
+    assert any(n.startswith("Ignored lr='banana'") for n in notices)
+    assert not {"hidden_size", "lr", "clip_mode", "seed", "batch_size"} & set(at.query_params)
 
 
 def test_numpy_backend_offers_only_the_rnn_cell() -> None:
-    page = READY[0]
-    at = open_page(page.file, backend="numpy", cell="lstm")
+    at = open_page(IDS[0], backend="numpy", cell="lstm")
     assert_clean(at)
     assert at.selectbox(key="cell").options == ["rnn"]
-    assert at.session_state[f"run:{page.exp_id}"].run.model.cell == "rnn"
+    assert run_of(at, IDS[0]).run.model.cell == "rnn"
 
 
 @pytest.mark.parametrize("exp_id", ["sine", "elman"])
-def test_divergence_stops_with_a_plain_message(exp_id) -> None:
-    """A run that blows up stops, says why in plain words (no traceback) and keeps its plots; Reset
-    recovers."""
-    page = next(p for p in READY if p.exp_id == exp_id)
-    at = open_page(page.file, lr="1", optimizer="sgd", clip_mode="off", activation="relu", hidden_size="64",
+def test_divergence_stops_with_a_plain_message_and_train_goes_on(exp_id) -> None:
+    """A run that blows up stops, says why in plain words (no traceback) and keeps its plots; after a
+    smaller learning rate, Train goes on from the last good step; Reset starts over."""
+    at = open_page(exp_id, lr="1", optimizer="sgd", clip_mode="off", activation="relu", hidden_size="64",
                    epochs=str(knobs.limits(exp_id).epochs_max))
     at.button(key="train_toggle").click().run()
     for _ in range(5):
-        state = at.session_state[f"run:{exp_id}"]
-        if state.snap.stop_reason:
+        state = run_of(at, exp_id)
+        if state.snap.stop is not None:
             break
         at.run()
     assert not at.exception
-    assert state.snap.stop_reason and not state.playing
-    assert any(state.snap.stop_reason in e.value for e in at.error)
-    assert at.button(key="train_toggle").disabled
-    assert len(at.get("plotly_chart")) >= 5
+    assert state.snap.stop is not None and not page_runs(at, exp_id).playing
+    (message,) = [e.value for e in at.error]
+    assert message.startswith("Training diverged: ") and "Lower the learning rate" in message
+    assert "stopped" in at.get("progress")[0].proto.text
+    assert len(charts(at)) >= 5
+    step = state.snap.step
+    at.select_slider(key="lr").set_value(0.001).run()
+    at.button(key="train_toggle").click().run()                 # the same run goes on from its last good
+    assert run_of(at, exp_id) is state and state.snap.step >= step      # step (which may be past saving)
+    assert any(f"Resuming from the last good step ({step:,})" in i.value for i in at.info) or at.error
     at.button(key="reset").click().run()
-    state = at.session_state[f"run:{exp_id}"]
-    assert state.snap.step == 0 and state.snap.stop_reason is None
+    state = run_of(at, exp_id)
+    assert state.snap.step == 0 and state.snap.stop is None
     assert_clean(at)
-
-
-def uploader(at: AppTest, key: str):
-    return next(u for u in at.get("file_uploader") if u.proto.id.endswith(key) or key in u.proto.id)
 
 
 def test_own_series_trains_and_bad_files_are_refused() -> None:
-    at = open_page("pages/sine_wave.py")
+    at = open_page("sine")
     values = "\n".join(f"{0.1 * i * (i % 7):.3f}" for i in range(90))
     uploader(at, "upload").set_value(("mine.csv", f"value\n{values}\n".encode(), "text/csv")).run()
     assert_clean(at)
-    state = at.session_state["run:sine"]
+    state = run_of(at, "sine")
     assert state.data is not None and state.data.name == "mine.csv"
-    assert len(state.trainer.task.data.series) == 90
+    assert len(state.snap.predictions["series"]) == 90
     at.button(key="train_toggle").click().run()
     assert state.snap.step > 0 and math.isfinite(state.snap.train_loss)
 
-    bad = open_page("pages/sine_wave.py")
+    bad = open_page("sine")
     uploader(bad, "upload").set_value(("bad.csv", b"a,b\nx,y\n", "text/csv")).run()
     assert not bad.exception and bad.error                          # a plain message, no traceback
-    assert bad.session_state["run:sine"].data is None               # still the built-in sine
+    assert run_of(bad, "sine").data is None                         # still the built-in sine
 
 
 def test_own_names_change_the_vocabulary() -> None:
-    at = open_page("pages/dinosaur_names.py")
+    at = open_page("dinos")
     names = "\n".join(["ab", "abba", "baab", "bab", "aabb", "abab", "bbaa", "baba", "aab", "bba"] * 3)
     uploader(at, "upload").set_value(("ab.txt", names.encode(), "text/plain")).run()
     assert_clean(at)
-    state = at.session_state["run:dinos"]
+    state = run_of(at, "dinos")
     assert state.run.model.input_size == 3                         # "\n", "a", "b"
     at.button(key="step").click().run()
     assert state.snap.step == 1
@@ -201,11 +222,11 @@ def test_weights_round_trip() -> None:
     """Weights downloaded from a page load back into a fresh run of the same settings."""
     from rnn_core.export import weights_npz
 
-    at = open_page("pages/elman.py")
+    at = open_page("elman")
     at.button(key="train_toggle").click().run()
-    trained = at.session_state["run:elman"].trainer.model.get_params()
+    trained = dict(run_of(at, "elman").snap.params)
     at.button(key="reset").click().run()
     uploader(at, "weights_file").set_value(("w.npz", weights_npz(trained), "application/octet-stream")).run()
     assert_clean(at)
-    loaded = at.session_state["run:elman"].trainer.model.get_params()
+    loaded = run_of(at, "elman").snap.params
     assert all((loaded[k] == trained[k]).all() for k in trained)

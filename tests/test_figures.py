@@ -13,7 +13,8 @@ from rnn_core.experiments.base import Batch, Evaluation, RunConfig, Task
 from rnn_core.trainer import Trainer
 from ui import figures as F
 from ui import plotstyle as S
-from ui import task_figures as TF
+from ui.panels import abcde as abcde_panels
+from ui.panels import prediction_figures
 
 T_LEN = 6
 
@@ -89,7 +90,7 @@ def test_loss_figure_has_log_axis_fixed_ranges_and_change_marker(live):
     assert fig.layout.yaxis.type == "log" and len(fig.layout.yaxis.range) == 2
     assert list(fig.layout.xaxis.range) == [0, 100]
     marker = next(t for t in fig.data if t.name == "knob change")
-    assert marker.hovertext == ("lr 0.02 → 0.05",) and marker.x == (8,)   # changed after step 8
+    assert marker.hovertext == ("Learning rate 0.02 → 0.05",) and marker.x == (8,)   # changed after step 8
     assert [s.x0 for s in fig.layout.shapes if s.line.dash == "dot"] == [8]
     lo, hi = fig.layout.yaxis.range
     losses = np.concatenate([t.y for t in fig.data[:2]])
@@ -122,7 +123,6 @@ def test_empty_and_nan_snapshots_do_not_raise():
         check_house_style(fig)
     assert "no finite loss yet" in hint_texts(F.loss_figure(bad))
     assert "no finite gradient yet" not in hint_texts(F.grad_norm_figure(bad))   # one record: press Train
-    assert F.spectral_text(bad) == "" and "ρ(W_hh)" in F.spectral_text(snap)
 
 
 def test_missing_validation_loss_draws_train_only():
@@ -196,7 +196,7 @@ def tiny_snapshot(exp_id):
     if exp_id == "dinos":                                # a small corpus keeps evaluation quick
         data = "\n".join(["tyrannosaurus", "stegosaurus", "allosaurus", "diplodocus", "iguanodon",
                           "triceratops", "velociraptor", "brachiosaurus", "ankylosaurus", "spinosaurus"] * 2)
-        run = exp.run_for_data(run, data)
+        run = exp.fit_run(run, data)
     tr = Trainer(exp.make_task(run, data), run)
     return tr, tr.run(steps=2)
 
@@ -204,12 +204,12 @@ def tiny_snapshot(exp_id):
 @pytest.mark.parametrize("exp_id", experiment_ids())
 def test_prediction_figures_of_every_experiment(exp_id):
     tr, snap = tiny_snapshot(exp_id)
-    figs = TF.prediction_figures(exp_id, snap)
+    figs = prediction_figures(exp_id, snap)
     assert figs and all(len(f.data) >= 1 for f in figs)
     for fig in figs:
         check_house_style(fig)
         assert S.EMPTY_HINT not in hint_texts(fig)
-    for fig in TF.prediction_figures(exp_id, None):
+    for fig in prediction_figures(exp_id, None):
         check_house_style(fig)
     first = figs[0]
     if exp_id == "sine":
@@ -223,7 +223,7 @@ def test_prediction_figures_of_every_experiment(exp_id):
     if exp_id == "dinos":
         from rnn_core.text import next_char_probs
         p = next_char_probs(tr.model, "tyr", vocab=tr.task.vocab)
-        bars = TF.prediction_figures("dinos", snap, chars=snap.predictions["vocab"], probs=p, prefix="tyr")[1]
+        bars = prediction_figures("dinos", snap, chars=snap.predictions["vocab"], probs=p, prefix="tyr")[1]
         assert bars.data[0].type == "bar" and list(bars.layout.yaxis.range) == [0, 1]
         assert bars.data[0].x[0] == "⏎" and "tyr" in bars.layout.title.text
         assert np.sum(bars.data[0].y) == pytest.approx(1.0)
@@ -234,9 +234,9 @@ def test_prediction_figures_survive_nan_predictions(exp_id):
     _, snap = tiny_snapshot(exp_id)
     nan = {k: np.full(np.shape(v), np.nan) if isinstance(v, np.ndarray) and v.dtype.kind == "f" else v
            for k, v in snap.predictions.items()}
-    for fig in TF.prediction_figures(exp_id, dataclasses.replace(snap, predictions=nan)):
+    for fig in prediction_figures(exp_id, dataclasses.replace(snap, predictions=nan)):
         check_house_style(fig)
-    for fig in TF.prediction_figures(exp_id, dataclasses.replace(snap, predictions={})):
+    for fig in prediction_figures(exp_id, dataclasses.replace(snap, predictions={})):
         assert S.EMPTY_HINT in hint_texts(fig)
 
 
@@ -245,16 +245,54 @@ def test_abcde_figures_from_predictions():
     probs = rng.dirichlet(np.ones(5), size=5)
     snap = types.SimpleNamespace(predictions={"letters": list("abcde"), "probs": probs,
                                               "hidden": np.tanh(rng.normal(size=(5, 8)))})
-    bars, traj = TF.prediction_figures("abcde", snap, letter="c")
+    bars, traj = prediction_figures("abcde", snap, letter="c")
     assert list(bars.data[0].y) == pytest.approx(probs[2]) and list(bars.layout.yaxis.range) == [0, 1]
     (sc,) = traj.data
     assert sc.type == "scatter3d" and sc.mode == "lines+markers+text" and sc.text[:5] == tuple("abcde")
     assert traj.layout.scene.xaxis.range[0] < -1 and traj.layout.scene.zaxis.range[1] > 1
     assert "first 3 of 8" in traj.layout.title.text
     check_house_style(traj)
-    json.loads(TF.abcde_trajectory_figure(None).to_json())
+    json.loads(abcde_panels.abcde_trajectory_figure(None).to_json())
 
 
 def test_unknown_experiment_raises():
     with pytest.raises(ValueError, match="exp_id"):
-        TF.prediction_figures("nope", None)
+        prediction_figures("nope", None)
+
+
+def test_a_diverged_run_draws_a_readable_axis_and_a_marked_stop():
+    tr = trainer(lr=10.0, optimizer="sgd", clip_mode="off")
+    tr.run(steps=2)
+    tr.model.set_params({**tr.model.get_params(), "W_hy": np.full((5, 1), 1e30)})
+    tr.run(steps=2)                                      # losses of ~1e60, then inf: the run stops
+    for _ in range(40):
+        snap = tr.run(steps=5)
+        if snap.stop is not None:
+            break
+    assert snap.stop is not None and snap.stop.kind in ("diverged", "overflow")
+    for fig in (F.loss_figure(snap), F.grad_norm_figure(snap)):
+        lo, hi = fig.layout.yaxis.range
+        assert hi - lo <= S.MAX_DECADES
+        assert len(fig.layout.yaxis.tickvals) <= S.MAX_TICKS
+        stop = next(t for t in fig.data if t.name == "diverged")
+        assert stop.x == (snap.step,) and stop.hovertext == (snap.stop_reason,)
+        assert stop.y[0] == pytest.approx(10 ** hi)
+
+
+def test_loss_figure_names_the_held_out_loss_as_the_task_says():
+    fig = F.loss_figure(trainer().run(steps=3), val_name="extrapolation")
+    assert [t.name for t in fig.data][:2] == ["train", "extrapolation"]
+
+
+def test_predictions_off_the_chart_are_marked_at_the_edge():
+    from ui.panels.sine import sine_figure
+    series = np.sin(np.arange(200.0))
+    snap = types.SimpleNamespace(predictions={"t": np.arange(150, 155), "y_true": series[150:155],
+                                              "y_pred": np.array([0.5, 9.0, -7.0, np.inf, 0.1]),
+                                              "series": series, "seq_len": 50})
+    fig = sine_figure(snap)
+    (marks,) = [t for t in fig.data if t.name == "prediction off the chart"]
+    lo, hi = fig.layout.yaxis.range
+    assert list(marks.x) == [151, 153, 152]
+    assert list(marks.marker.symbol) == ["triangle-up", "triangle-up", "triangle-down"]
+    assert all(lo < y < hi for y in marks.y) and marks.y[0] > 0.9 * hi and marks.y[2] < 0.9 * lo

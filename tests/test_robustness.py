@@ -21,24 +21,21 @@ import zipfile
 
 import numpy as np
 import pytest
+from apptest import charts, open_page, page_runs, run_of, switch, uploader
 from streamlit.testing.v1 import AppTest
-from test_app_pages import open_page, run_of, uploader
 
-from rnn_core.experiments import get_experiment
+from rnn_core import schema
+from rnn_core.experiments import experiment_ids, get_experiment
 from rnn_core.export import weights_npz
 from rnn_core.trainer import Trainer
 from ui import knobs
-from ui.catalog import PAGES
 
-HINT = ("smaller learning rate", "clipping")
-STATUS = re.compile(r"step \*\*([\d,]+)\*\* / ([\d,]+) · epoch ([\d.]+) / \d+ · loss (\S+)")
+HINT = ("Lower the learning rate", "gradient clipping")
+HIDDEN_MAX = schema.KNOB["hidden_size"].widget_hi
+STATUS = re.compile(r"step \*\*([\d,]+)\*\* / ([\d,]+) · epoch ([\d.]+) / [\d,]+ · loss (\S+)")
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
 SIX_MB = b"1\n" * (3 * 2**20)
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")     # numpy overflow: diverging on purpose
-
-
-def page_of(exp_id: str) -> str:
-    return next(p.file for p in PAGES if p.exp_id == exp_id)
 
 
 def ticks(at: AppTest, exp_id: str, n: int = 1):
@@ -57,9 +54,9 @@ def assert_sane(at: AppTest, exp_id: str) -> None:
     assert not at.warning, [w.value for w in at.warning]          # a plot or panel that failed
     state = run_of(at, exp_id)
     snap = state.snap
-    if snap.stop_reason:
-        assert all(h in snap.stop_reason for h in HINT), snap.stop_reason
-        assert [e.value for e in at.error] == [snap.stop_reason]
+    if snap.stop is not None:
+        (message,) = [e.value for e in at.error]
+        assert str(snap.stop) in message and all(h in message for h in HINT), message
     else:
         assert not at.error, [e.value for e in at.error]
         assert snap.step == 0 or math.isfinite(snap.train_loss)
@@ -68,13 +65,13 @@ def assert_sane(at: AppTest, exp_id: str) -> None:
     assert m, text
     step, total, epoch, loss = m.groups()
     assert int(step.replace(",", "")) == snap.step <= int(total.replace(",", ""))
-    assert 0 <= float(epoch) <= state.trainer.cfg.epochs
+    assert 0 <= float(epoch) <= snap.epochs
     assert loss != "nan", text
-    assert len(at.get("plotly_chart")) >= 5
+    assert len(charts(at)) >= 5
 
 
 def params_of(at: AppTest, exp_id: str) -> dict[str, np.ndarray]:
-    return run_of(at, exp_id).trainer.model.get_params()
+    return {k: np.array(v) for k, v in run_of(at, exp_id).snap.params.items()}
 
 
 def same_params(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
@@ -83,18 +80,18 @@ def same_params(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
 
 # ----------------------------------------------------------------------------- extreme knobs
 
-@pytest.mark.parametrize("exp_id", [p.exp_id for p in PAGES])
+@pytest.mark.parametrize("exp_id", experiment_ids())
 def test_extreme_knobs_train_or_stop_plainly(exp_id: str) -> None:
     lim = knobs.limits(exp_id)
     lo, hi = lim.lr_options[0], lim.lr_options[-1]
-    at = open_page(page_of(exp_id), hidden_size=str(knobs.HIDDEN_MAX), lr=f"{lo:g}", clip_mode="value",
-                   clip="0", bptt_truncate=str(lim.seq_len), epochs=str(lim.epochs_max), batch_size="1")
+    at = open_page(exp_id, hidden_size=str(HIDDEN_MAX), lr=f"{lo:g}", clip_mode="value",
+                   clip="0.1", bptt_truncate=str(lim.seq_len), epochs=str(lim.epochs_max), batch_size="1")
     run = run_of(at, exp_id).run                                     # every extreme came in by the URL
-    assert run.model.hidden_size == knobs.HIDDEN_MAX and run.train.lr == lo and run.train.clip == 0
+    assert run.model.hidden_size == HIDDEN_MAX and run.train.lr == lo and run.train.clip == 0.1
     assert run.train.bptt_truncate == lim.seq_len and run.train.epochs == lim.epochs_max
     assert run.train.batch_size == 1
-    assert at.slider(key="hidden_size").max == knobs.HIDDEN_MAX   # and the widgets stop there
-    assert at.slider(key="clip").min == 0.0
+    assert at.slider(key="hidden_size").max == HIDDEN_MAX          # and the widgets stop there
+    assert at.slider(key="clip").min == 0.1                        # 0 would erase every gradient
     assert at.select_slider(key="bptt_truncate").options[-2:] == [str(lim.seq_len), knobs.FULL]
     at.button(key="train_toggle").click().run()
     assert run_of(at, exp_id).snap.step > 0
@@ -103,9 +100,9 @@ def test_extreme_knobs_train_or_stop_plainly(exp_id: str) -> None:
     at.select_slider(key="lr").set_value(hi)                           # the other ends, mid-run
     at.radio(key="clip_mode").set_value("norm")
     at.select_slider(key="bptt_truncate").set_value(knobs.FULL)
-    at.slider(key="batch_size").set_value(lim.items).run()
+    at.slider(key="batch_size").set_value(lim.hi("batch_size")).run()
     state = ticks(at, exp_id, 2)
-    assert state.trainer.cfg.lr == hi and state.trainer.cfg.batch_size == lim.items
+    assert state.run.train.lr == hi and state.run.train.batch_size == lim.hi("batch_size")
     assert_sane(at, exp_id)
     at.radio(key="clip_mode").set_value("off").run()
     assert_sane(at, exp_id)
@@ -116,7 +113,7 @@ def test_extreme_knobs_train_or_stop_plainly(exp_id: str) -> None:
     at.selectbox(key="cell").set_value("lstm")
     at.button(key="train_toggle").click().run()
     state = run_of(at, exp_id)
-    assert state.run.model.cell == "lstm" and state.playing and state.snap.step > 0
+    assert state.run.model.cell == "lstm" and page_runs(at, exp_id).playing and state.snap.step > 0
     assert_sane(at, exp_id)
     at.selectbox(key="cell").set_value("gru").run()
     state = ticks(at, exp_id)
@@ -140,7 +137,7 @@ def blow_up(exp_id: str) -> AppTest:
     setting: there, weights of 3e38 are uploaded, whose first update overflows."""
     lim = knobs.limits(exp_id)
     q = {"lr": "1", "optimizer": "sgd", "clip_mode": "off", "epochs": str(lim.epochs_max)}
-    at = open_page(page_of(exp_id), **q, **DIVERGE.get(exp_id, {}))
+    at = open_page(exp_id, **q, **DIVERGE.get(exp_id, {}))
     if exp_id == "abcde":
         huge = {k: np.full_like(v, 3e38) for k, v in params_of(at, exp_id).items()}
         uploader(at, "weights_file").set_value(("huge.npz", weights_npz(huge), "application/zip")).run()
@@ -149,14 +146,14 @@ def blow_up(exp_id: str) -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("exp_id", [p.exp_id for p in PAGES])
+@pytest.mark.parametrize("exp_id", experiment_ids())
 def test_divergence_stops_keeps_plots_and_reset_recovers(exp_id: str) -> None:
     at = blow_up(exp_id)
     state = run_of(at, exp_id)
-    reason = state.snap.stop_reason
-    assert reason and "diverged" in reason and not state.playing
+    assert state.snap.stop is not None and not page_runs(at, exp_id).playing
+    assert at.error[0].value.startswith("Training diverged: ")
     assert_sane(at, exp_id)                                            # message + hint, plots kept
-    assert at.button(key="train_toggle").disabled and at.button(key="step").disabled
+    assert at.button(key="train_toggle").label == "Continue"          # after a change of settings
     step = state.snap.step
     ticks(at, exp_id, 2)
     assert state.snap.step == step                                     # no further steps
@@ -167,10 +164,10 @@ def test_divergence_stops_keeps_plots_and_reset_recovers(exp_id: str) -> None:
     at.selectbox(key="init").set_value("default").run()
     at.button(key="reset").click().run()
     state = run_of(at, exp_id)
-    assert state.snap.step == 0 and state.snap.stop_reason is None and not at.error
+    assert state.snap.step == 0 and state.snap.stop is None and not at.error
     at.button(key="train_toggle").click().run()                        # (abcde: not the uploaded weights)
     state = ticks(at, exp_id)
-    assert state.snap.step > 0 and not state.snap.stop_reason
+    assert state.snap.step > 0 and state.snap.stop is None
     assert_sane(at, exp_id)
 
 
@@ -181,16 +178,16 @@ def test_an_error_while_training_stops_the_run_plainly() -> None:
     q = {"activation": "relu", "optimizer": "adam", "lr": "1", "clip_mode": "off", "init": "uniform01",
          "hidden_size": "64", "batch_size": "1", "epochs": "500"}
     for button in ("train_toggle", "step"):
-        at = open_page(page_of("dinos"), **q)
+        at = open_page("dinos", **q)
         at.button(key=button).click().run()
         for _ in range(10):
-            if run_of(at, "dinos").snap.stop_reason:
+            if run_of(at, "dinos").snap.stop is not None:
                 break
             if button == "step":
                 at.button(key=button).click()
             at.run()
         state = run_of(at, "dinos")
-        assert state.snap.stop_reason and state.snap.done and not state.playing
+        assert state.snap.stop is not None and state.snap.done and not page_runs(at, "dinos").playing
         assert_sane(at, "dinos")
 
 
@@ -208,10 +205,10 @@ def refused(at: AppTest, exp_id: str, key: str, name: str, raw: bytes, says: str
 
 
 def test_bad_series_uploads_keep_the_run_and_a_good_one_takes_over() -> None:
-    at = open_page(page_of("sine"))
+    at = open_page("sine")
     at.button(key="train_toggle").click().run()
     at.button(key="train_toggle").click().run()                        # paused: nothing may move
-    assert run_of(at, "sine").snap.step > 0 and not run_of(at, "sine").playing
+    assert run_of(at, "sine").snap.step > 0 and not page_runs(at, "sine").playing
     for name, raw, says in [
             ("empty.csv", b"", "empty"), ("image.csv", PNG, "binary"), ("big.csv", SIX_MB, "MB"),
             ("words.csv", b"name,colour\nrex,green\n" * 30, "no column made only of numbers"),
@@ -223,13 +220,13 @@ def test_bad_series_uploads_keep_the_run_and_a_good_one_takes_over() -> None:
     values = "\n".join(f"{np.sin(0.3 * i) + 0.01 * i:.4f}" for i in range(120))
     uploader(at, "upload").set_value(("mine.csv", f"level\n{values}\n".encode(), "text/csv")).run()
     state = ticks(at, "sine")                            # the run was live: the new one trains on at once
-    assert state.data.name == "mine.csv" and len(state.trainer.task.data.series) == 120
-    assert state.playing and state.snap.step > 0
+    assert state.data.name == "mine.csv" and len(state.snap.predictions["series"]) == 120
+    assert page_runs(at, "sine").playing and state.snap.step > 0
     assert_sane(at, "sine")
 
 
 def test_bad_text_uploads_keep_the_run_and_small_data_fits_the_knobs() -> None:
-    at = open_page(page_of("dinos"), batch_size="64", bptt_truncate="20")
+    at = open_page("dinos", batch_size="64", bptt_truncate="20")
     at.button(key="step").click().run()
     alphabet = "".join(chr(0x4E00 + i) + ("\n" if i % 5 == 4 else "") for i in range(300))
     for name, raw, says in [
@@ -256,13 +253,13 @@ def npz(**arrays: np.ndarray) -> bytes:
 
 
 def test_bad_weights_keep_the_run_and_good_ones_continue_at_the_same_loss() -> None:
-    at = open_page(page_of("sine"))
+    at = open_page("sine")
     at.button(key="train_toggle").click().run()
     state = ticks(at, "sine")
     at.button(key="train_toggle").click().run()                        # paused: nothing may move
     trained, loss = params_of(at, "sine"), state.snap.val_loss
     other = get_experiment("sine").preset("default").replace(hidden_size=12)
-    wrong_shape = Trainer(get_experiment("sine").make_task(other), other).model.get_params()
+    wrong_shape = dict(Trainer(get_experiment("sine").make_task(other), other).snapshot().params)
     raw_zip = io.BytesIO()
     with zipfile.ZipFile(raw_zip, "w") as z:                   # right names, but not .npy arrays inside
         for k in trained:
@@ -291,16 +288,16 @@ def test_bad_weights_keep_the_run_and_good_ones_continue_at_the_same_loss() -> N
 # ----------------------------------------------------------------------------- sessions, inputs, switches
 
 def test_two_sessions_never_share_a_run() -> None:
-    a, b = open_page(page_of("sine")), open_page(page_of("sine"))
+    a, b = open_page("sine"), open_page("sine")
     a.button(key="train_toggle").click().run()
     a.slider(key="hidden_size").set_value(40).run()
     a.run()
     run_a, run_b = run_of(a, "sine"), run_of(b, "sine")
     assert run_a.snap.step > 0 and run_a.run.model.hidden_size == 40
     b.run()
-    assert run_of(b, "sine") is run_b and run_b.snap.step == 0 and not run_b.playing
+    assert run_of(b, "sine") is run_b and run_b.snap.step == 0 and not page_runs(b, "sine").playing
     assert b.slider(key="hidden_size").value == get_experiment("sine").preset("default").model.hidden_size
-    assert run_b.trainer.model is not run_a.trainer.model
+    assert run_b.trainer is not run_a.trainer
     b.button(key="step").click().run()
     assert run_b.snap.step == 1 and run_of(a, "sine").run.model.hidden_size == 40
     assert_sane(a, "sine")
@@ -308,7 +305,7 @@ def test_two_sessions_never_share_a_run() -> None:
 
 
 def test_odd_inputs_on_the_dinosaur_page() -> None:
-    at = open_page(page_of("dinos"), prefix="ΩΩ" * 500 + "rex", temperature="0", greedy="maybe")
+    at = open_page("dinos", prefix="ΩΩ" * 500 + "rex", temperature="0", greedy="maybe")
     assert_sane(at, "dinos")
     for prefix in ("ÄÖ🦖 zz ab", "", "\t", "Tyranno-saurus!"):
         at.text_input(key="prefix").set_value(prefix).run()
@@ -323,23 +320,23 @@ def test_odd_inputs_on_the_dinosaur_page() -> None:
 
 
 def test_odd_url_values_on_the_letter_page() -> None:
-    at = open_page(page_of("abcde"), letter="zz", bptt_truncate="3", batch_size="0", seed="-4")
+    at = open_page("abcde", letter="zz", bptt_truncate="3", batch_size="0", seed="-4")
     assert_sane(at, "abcde")
     at.button(key="step").click().run()
     assert_sane(at, "abcde")
 
 
 def test_switching_backend_and_page_mid_run() -> None:
-    at = open_page(page_of("elman"))
+    at = open_page("elman")
     at.button(key="train_toggle").click().run()
     at.radio(key="backend").set_value("torch").run()                   # a new model, still playing
     state = ticks(at, "elman")
-    assert state.run.model.backend == "torch" and state.playing and state.snap.step > 0
+    assert state.run.model.backend == "torch" and page_runs(at, "elman").playing and state.snap.step > 0
     assert_sane(at, "elman")
-    at.switch_page(page_of("xsinx")).run()                             # leave mid-training
+    switch(at, "xsinx")                                                # leave mid-training
     at.button(key="train_toggle").click().run()
     assert_sane(at, "xsinx")
-    at.switch_page(page_of("elman")).run()                             # back: the same run, paused
-    assert run_of(at, "elman") is state and not state.playing
+    switch(at, "elman")                                                # back: the same run, paused
+    assert run_of(at, "elman") is state and not page_runs(at, "elman").playing
     assert at.radio(key="backend").value == "torch"
     assert_sane(at, "elman")

@@ -21,7 +21,9 @@ import plotly.graph_objects as go
 from .plotstyle import (
     COLORS,
     EMPTY_HINT,
+    FONT_SIZE,
     MAX_COLUMNS,
+    MAX_DECADES,
     _any,
     activation_scale,
     empty_figure,
@@ -38,24 +40,48 @@ from .plotstyle import (
 )
 
 
-def loss_figure(snap: Any, x_max: int | None = None) -> go.Figure:
-    """Train and validation loss against step (log y), dotted lines where a knob changed."""
+def loss_figure(snap: Any, val_name: str = "validation", x_max: int | None = None) -> go.Figure:
+    """Train and validation loss against step (log y), dotted lines where a knob changed, and a
+    "diverged" mark where a run stopped. ``val_name`` says what the task's held-out loss measures
+    (e.g. "extrapolation"). The y range covers at most MAX_DECADES decades below the largest loss, so
+    a blow-up does not flatten the curve into the bottom edge."""
     hist = history(snap)
     title, xt, yt = "Loss", "training step", "loss (log scale)"
+    x_max = _x_max(snap, x_max)
     if not hist:
         return empty_figure(title, xt, yt, uirevision="loss", y_log=True, y_range=(-3, 1))
     steps = np.array([r.step for r in hist])
     train, val = positive(r.train_loss for r in hist), positive(r.val_loss for r in hist)
-    lines = (("train", train, COLORS["train"]), ("validation", val, COLORS["val"]))
+    lines = (("train", train, COLORS["train"]), (val_name, val, COLORS["val"]))
     traces = [go.Scatter(x=steps, y=ys, name=name, mode="lines", line={"color": c, "width": 2.5},
                          hovertemplate="step %{x}<br>" + name + " loss %{y:.4g}<extra></extra>")
               for name, ys, c in lines if name == "train" or _any(ys)]
     yr = log_range(train, val)
+    yr[0] = max(yr[0], yr[1] - MAX_DECADES)
     shapes, markers = event_markers(hist, 10 ** yr[1])
+    traces += markers + stop_marker(snap, steps, 10 ** yr[1])
     empty = not (_any(train) or _any(val))
-    return make_figure(traces + markers, title, xt, yt, uirevision="loss", y=log_axis(yr),
+    return make_figure(traces, title, xt, yt, uirevision="loss", y=log_axis(yr),
                        x={"range": step_range(steps, x_max)}, shapes=shapes,
                        annotations=[hint("no finite loss yet")] if empty else [])
+
+
+def _x_max(snap: Any, x_max: int | None) -> int | None:
+    """The x range's end: as given, else the run's total steps (the snapshot knows them)."""
+    return x_max if x_max is not None else getattr(snap, "total_steps", None)
+
+
+def stop_marker(snap: Any, steps: np.ndarray, y_top: float) -> list[go.Scatter]:
+    """A red ✕ at the top edge where the run stopped (diverged), its reason on hover; [] otherwise."""
+    stop = getattr(snap, "stop", None)
+    if stop is None or not len(steps):
+        return []
+    return [go.Scatter(x=[steps[-1]], y=[y_top], mode="markers+text", name="diverged",
+                       text=["diverged"], textposition="middle left", cliponaxis=False,
+                       textfont={"color": COLORS["before"], "size": FONT_SIZE},
+                       marker={"symbol": "x-thin", "size": 16, "color": COLORS["before"],
+                               "line": {"width": 3, "color": COLORS["before"]}},
+                       hovertext=[str(stop)], hovertemplate="%{hovertext}<extra>stopped</extra>")]
 
 
 # ----------------------------------------------------------------------------- hidden states
@@ -122,6 +148,7 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None) -> go
 
     ``targets`` is the task's "last" (many-to-one) or "all" (many-to-many)."""
     hist = history(snap)
+    x_max = _x_max(snap, x_max)
     title, xt, yt = "Gradient reaching h_t, ‖∂L/∂h_t‖", "training step", "time step t"
     logs = _grad_matrix(hist) if hist else np.zeros((0, 0))
     width = logs.shape[1] if logs.ndim == 2 else 0
@@ -131,6 +158,7 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None) -> go
     steps = [r.step for r in hist]
     lo, hi = math.floor(np.nanmin(logs)), math.ceil(np.nanmax(logs))     # whole history: only widens
     hi = max(hi, lo + 1)
+    lo = max(lo, hi - 2 * MAX_DECADES)                                   # a blow-up keeps the colours apart
     ticks = list(range(lo, hi + 1, max(1, math.ceil((hi - lo) / 6))))
     cols = np.unique(np.linspace(0, len(hist) - 1, min(len(hist), MAX_COLUMNS)).round().astype(int))
     z = logs[cols].T.astype(np.float32)                                   # (time, columns): light to send
@@ -153,9 +181,9 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None) -> go
 def _clip_note(rec: Any) -> str:
     mode, clip = getattr(rec, "clip_mode", "off"), num(getattr(rec, "clip", math.nan))
     if mode == "norm":
-        return f"clip_mode norm: ‖g‖ is scaled down to at most {clip:g}"
+        return f"global-norm clipping: ‖g‖ is scaled down to at most {clip:g}"
     if mode == "value":
-        return f"clip_mode value: each element |g_i| ≤ {clip:g}, no single threshold on ‖g‖"
+        return f"element-wise clipping: each element |g_i| ≤ {clip:g}, no single threshold on ‖g‖"
     return "clipping off"
 
 
@@ -163,6 +191,7 @@ def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
     """Global gradient norm ‖g‖ before and after clipping against step (log y), the clip threshold
     as a line wherever clip_mode was "norm" (per record, since it can change mid-run)."""
     hist = history(snap)
+    x_max = _x_max(snap, x_max)
     title, xt, yt = "Global gradient norm ‖g‖", "training step", "‖g‖ (log scale)"
     if not hist:
         return empty_figure(title, xt, yt, uirevision="grad_norm", y_log=True, y_range=(-3, 1))
@@ -182,19 +211,11 @@ def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
             line={"color": COLORS["threshold"], "width": 2, "dash": "dot", "shape": "vh"},
             hovertemplate="clip threshold ‖g‖ ≤ %{y:g}<extra></extra>"))
     yr = log_range(before, after, thr)
+    yr[0] = max(yr[0], yr[1] - MAX_DECADES)
     shapes, markers = event_markers(hist, 10 ** yr[1])
+    markers += stop_marker(snap, steps, 10 ** yr[1])
     empty = not (_any(before) or _any(after))
     return make_figure(traces + markers, title, xt, yt, uirevision="grad_norm", subtitle=_clip_note(hist[-1]),
                        x={"range": step_range(steps, x_max)}, y=log_axis(yr), shapes=shapes,
                        annotations=[hint(EMPTY_HINT if len(hist) == 1 else "no finite gradient yet")]
                        if empty else [])
-
-
-def spectral_text(snap: Any) -> str:
-    """A one-line status of the spectral radius of W_hh, "" when there is none (lstm / gru)."""
-    rho = num(getattr(snap, "spectral_radius", None)) if snap is not None else math.nan
-    if math.isnan(rho):
-        return ""
-    what = ("< 1: signals fed back through W_hh shrink step by step" if rho < 1
-            else "≥ 1: signals fed back through W_hh can grow step by step")
-    return f"spectral radius ρ(W_hh) = {rho:.3f} ({what})"

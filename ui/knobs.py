@@ -1,81 +1,61 @@
-"""The sidebar knobs: every setting of a run as a widget whose key is its config name, bound to the URL.
+"""The sidebar knobs: one widget per setting of the schema (rnn_core.schema) that the experiment lets a
+person change, keyed by its config name and bound to the URL.
 
-``…/sine_wave?hidden_size=37&lr=0.01`` opens with those values: a widget's default is the value of
-the preset in force, so the URL carries the preset and only the knobs that differ from it. Switching
-preset only sets a flag (callback); the next run writes that preset's values into session state
-before any knob widget is created. Ranges come from the task (sequence length, items per epoch), so
-an impossible value cannot be picked; a URL value out of range is ignored by Streamlit.
+``…/sine_wave?hidden_size=37&lr=0.01`` opens with those values: a widget's default is the value of the
+preset in force, so the URL carries the preset and only the knobs that differ from it. Switching preset
+(or pressing Defaults) only sets a flag; the next run writes that preset's values into session state
+before any knob widget is created. Ranges are the schema's, narrowed by the task (sequence length,
+sequences per epoch): an impossible value cannot be picked. URL values are checked by the schema before
+any widget reads them (ui/urls.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
-from rnn_core.config import ACTIVATIONS, CELLS, CLIP_MODES, DTYPES, INITS, OPTIMIZERS, ModelConfig
-from rnn_core.experiments import PRESETS, Experiment, RunConfig, get_experiment
+from rnn_core import schema
+from rnn_core.config import RunConfig
+from rnn_core.experiments import Experiment, get_experiment
 
 from .plotstyle import nice_ceil
 
 PRESET_FLAG = "_preset_changed"
-FULL = "full"                                                  # bptt_truncate = None in the widgets
-MODEL_KNOBS = ("hidden_size", "activation", "init", "backend", "cell", "dtype")
-TRAIN_KNOBS = ("lr", "optimizer", "momentum", "batch_size", "epochs", "bptt_truncate", "clip_mode", "clip")
-KNOBS = (*MODEL_KNOBS, *TRAIN_KNOBS, "seed")
-HIDDEN_MAX = 256
-CLIP_MAX = 100.0
-SEED_MAX = 2**31 - 1
+FULL = schema.KNOB["bptt_truncate"].none                       # "full": bptt_truncate None in the widgets
 LR_GRID = tuple(round(m * 10.0**e, 12) for e in range(-5, 0) for m in (1, 2, 3, 5)) + (1.0,)
-HELP = {
-    "preset": "default: tuned to learn fast. article: the article's own settings.",
-    "hidden_size": "Units of the recurrent state h_t. Changing it builds a new model.",
-    "activation": "h_t = act(x_t W_xh + h_{t-1} W_hh + b_h). LSTM and GRU have their own gates.",
-    "init": "default: Xavier inputs, orthogonal W_hh. uniform01: U(0, 1), the sine article's. "
-            "normal: N(0, σ) with the preset's σ.",
-    "backend": "numpy: the from-scratch model. torch: the same equations, plus LSTM and GRU cells.",
-    "cell": "LSTM and GRU need the torch backend.",
-    "dtype": "Floating-point precision of the weights and the arithmetic.",
-    "lr": "Step size of each update (log scale). Applied to the running model.",
-    "optimizer": "sgd, momentum (SGD with momentum) or adam. Applied to the running model "
-                 "(a new optimizer starts with empty moments).",
-    "momentum": "Momentum coefficient (optimizer 'momentum').",
-    "batch_size": "Sequences per update; takes effect at the next epoch.",
-    "epochs": "Passes over the training data that the run makes.",
-    "bptt_truncate": "How many steps back each loss term sends gradient; 'full' = all the way.",
-    "clip_mode": "value: clip each gradient element to ±clip. norm: scale ‖g‖ down to ≤ clip.",
-    "clip": "Clipping threshold.",
-    "seed": "Seeds the weights, the shuffling and the sampling. Changing it builds a new run.",
-}
+SECTIONS = (("Model", ("hidden_size", "backend", "cell", "activation", "init")),
+            ("Training", ("lr", "optimizer", "epochs", "batch_size", "bptt_truncate", "clip_mode", "clip")),
+            ("Task", ("lag",)),
+            ("More settings", ("momentum", "w_hh_scale", "dtype", "seed")))
+RADIOS = ("backend", "clip_mode")                              # few choices: all visible at once
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Ranges of the knobs that depend on the experiment."""
+    """Ranges of the knobs that depend on the experiment's task."""
 
     seq_len: int                  # longest sequence: the largest useful truncation
     items: int                    # sequences per epoch: the largest useful batch
     epochs_max: int
     lr_options: tuple[float, ...]
 
-
-def fit_run(exp: Experiment, run: RunConfig, data: Any = None) -> RunConfig:
-    """``run`` with the sizes the data decides (e.g. the vocabulary of a user's text)."""
-    fit = getattr(exp, "run_for_data", None)
-    return fit(run, data) if fit is not None else run
+    def hi(self, name: str) -> float | None:
+        """The largest value the widget of ``name`` offers."""
+        task = {"batch_size": self.items, "epochs": self.epochs_max, "bptt_truncate": self.seq_len}
+        top = schema.KNOB[name].widget_hi
+        return min(task[name], top) if name in task and top is not None else task.get(name, top)
 
 
 def compute_limits(exp: Experiment, data: Any = None) -> Limits:
-    """Knob ranges from the experiment's task on ``data`` (None: its own data) and both presets."""
-    runs = [fit_run(exp, exp.preset(p), data) for p in PRESETS]
+    """Knob ranges from the experiment's task on ``data`` (None: its own data) and its presets; counts
+    batches without building them."""
+    runs = [exp.fit_run(exp.preset(p), data) for p in exp.presets]
     task = exp.make_task(runs[0], data)
-    items = len(task.epoch_batches(np.random.default_rng(0), 1))
     lrs = sorted({*LR_GRID, *(r.train.lr for r in runs)})
-    return Limits(seq_len=int(task.max_len), items=max(1, min(items, HIDDEN_MAX)),
+    return Limits(seq_len=int(task.max_len), items=max(1, task.count_batches(1)),
                   epochs_max=int(nice_ceil(10 * max(r.train.epochs for r in runs))), lr_options=tuple(lrs))
 
 
@@ -95,137 +75,169 @@ def limits_for(exp_id: str, data_id: str | None, data: Any) -> Limits:
     return st.session_state[key]
 
 
-def knob_values(run: RunConfig) -> dict[str, Any]:
-    """Widget values of a run config, by knob name (bptt_truncate None shows as "full")."""
+def knob_values(exp: Experiment, run: RunConfig) -> dict[str, Any]:
+    """Widget values of a run config for the knobs the experiment shows (truncation None → "full")."""
     d = run.as_dict()
-    v = {k: d[k] for k in KNOBS}
-    v["bptt_truncate"] = FULL if d["bptt_truncate"] is None else int(d["bptt_truncate"])
-    return v
+    return {k: FULL if k == "bptt_truncate" and d[k] is None else d[k] for k in exp.knobs}
 
 
 def run_from_values(exp: Experiment, preset: str, values: dict[str, Any], data: Any = None) -> RunConfig:
     """The run config of the widget values for ``data`` (ValueError with a plain message if they do
     not fit)."""
-    changes = {k: v for k, v in values.items() if k not in exp.fixed}
-    changes["bptt_truncate"] = None if changes.get("bptt_truncate", FULL) == FULL else int(
-        changes["bptt_truncate"])
+    changes = {k: None if k == "bptt_truncate" and v == FULL else v for k, v in values.items()}
     if changes.get("backend") == "numpy":
         changes["cell"] = "rnn"                                  # lstm / gru exist only in torch
-    return fit_run(exp, exp.preset(preset).replace(**changes), data)
+    return exp.fit_run(exp.preset(preset).replace(**changes), data)
 
 
 def clamp(values: dict[str, Any], lim: Limits) -> dict[str, Any]:
     """Values moved into the widgets' ranges (a preset may exceed them; the widget cannot)."""
     v = dict(values)
-    v["hidden_size"] = min(max(int(v["hidden_size"]), 1), HIDDEN_MAX)
-    v["batch_size"] = min(max(int(v["batch_size"]), 1), lim.items)
-    v["epochs"] = min(max(int(v["epochs"]), 1), lim.epochs_max)
-    v["clip"] = min(max(float(v["clip"]), 0.0), CLIP_MAX)
-    if v["bptt_truncate"] != FULL and v["bptt_truncate"] > lim.seq_len:
-        v["bptt_truncate"] = FULL
-    if v["lr"] not in lim.lr_options:
-        v["lr"] = min(lim.lr_options, key=lambda o: abs(math.log10(o) - math.log10(v["lr"])))
+    for name, x in values.items():
+        knob = schema.KNOB[name]
+        if name == "lr":
+            v[name] = min(lim.lr_options, key=lambda o: abs(math.log10(o) - math.log10(x)))
+        elif name == "bptt_truncate":
+            v[name] = FULL if x == FULL or x > lim.seq_len else int(x)
+        elif knob.kind in ("int", "float") and knob.lo is not None:
+            top = lim.hi(name)
+            x = max(x, knob.lo) if top is None else min(max(x, knob.lo), top)
+            v[name] = int(x) if knob.kind == "int" else float(x)
     return v
 
 
-def fit_state(lim: Limits) -> None:
+def fit_state(lim: Limits, names: tuple[str, ...]) -> None:
     """Move knob values already in session state into the ranges of ``lim``: other data (an upload)
     can shrink them, and a widget whose value lies outside its range raises."""
-    ss, keys = st.session_state, ("hidden_size", "batch_size", "epochs", "clip", "bptt_truncate", "lr")
-    if all(k in ss for k in keys):
-        now = {k: ss[k] for k in keys}
-        for k, v in clamp(now, lim).items():
-            if v != now[k]:
-                ss[k] = v
+    ss = st.session_state
+    now = {k: ss[k] for k in names if k in ss and schema.KNOB[k].kind != "choice"}
+    for k, v in clamp(now, lim).items():
+        if v != now[k]:
+            ss[k] = v
 
 
-def _on_preset() -> None:
+def request_defaults() -> None:
+    """Callback of the preset radio and of Defaults: the next run writes the preset's values."""
     st.session_state[PRESET_FLAG] = True
 
 
-def preset_widget(restore: str | None) -> str:
+def preset_widget(exp: Experiment, restore: str | None) -> str:
     """The preset radio (first in the sidebar); ``restore`` sets it when re-entering a page."""
     if restore is not None:
         st.session_state["preset"] = restore
-    return st.radio("Preset", PRESETS, key="preset", bind="query-params", horizontal=True,
-                    on_change=_on_preset, help=HELP["preset"])
+    if st.session_state.get("preset") not in exp.presets:
+        st.session_state.pop("preset", None)                      # another page's preset name
+    return st.radio("Preset", exp.presets, key="preset", bind="query-params", horizontal=True,
+                    on_change=request_defaults, help=exp.preset_help)
 
 
 def seed_state(values: dict[str, Any]) -> None:
     """Write knob values into session state (only before the knob widgets of this run exist)."""
     for k, v in values.items():
-        st.session_state[k] = v
+        st.session_state[k] = float(v) if k == "seed" else v       # the seed's widget holds a float
 
 
 def preset_changed() -> bool:
-    """True once after the preset radio changed (its callback set the flag)."""
+    """True once after the preset radio changed or Defaults was pressed."""
     return bool(st.session_state.pop(PRESET_FLAG, False))
 
 
 def render_knobs(exp: Experiment, preset: str, lim: Limits) -> dict[str, Any]:
-    """Every knob widget of the sidebar; returns the values by config name."""
-    d = clamp(knob_values(exp.preset(preset)), lim)         # widget defaults: the preset's values
-    fixed = set(exp.fixed)
+    """Every knob widget of the sidebar, by section; returns the values by config name."""
+    d = clamp(knob_values(exp, exp.preset(preset)), lim)         # widget defaults: the preset's values
     v: dict[str, Any] = {}
-    st.subheader("Model")
-    v["hidden_size"] = _slider("Hidden size", 1, HIDDEN_MAX, d, "hidden_size")
-    v["backend"] = _radio("Backend", ("numpy", "torch"), d, "backend")
-    cells = CELLS if v["backend"] == "torch" else ("rnn",)
-    v["cell"] = st.selectbox("Cell", cells, index=_index(cells, d["cell"]), key="cell", bind="query-params",
-                             help=HELP["cell"], disabled=len(cells) == 1)
-    v["activation"] = _select("Activation", ACTIVATIONS, d, "activation", disabled=v["cell"] != "rnn")
-    v["init"] = _select("Init", INITS, d, "init")
-    st.subheader("Training")
-    v["lr"] = st.select_slider("Learning rate", lim.lr_options, value=d["lr"], key="lr",
-                               bind="query-params", format_func=lambda x: f"{x:g}", help=HELP["lr"])
-    v["optimizer"] = _select("Optimizer", OPTIMIZERS, d, "optimizer")
-    v["epochs"] = _slider("Epochs", 1, lim.epochs_max, d, "epochs")
-    v["batch_size"] = _slider("Batch size", 1, lim.items, d, "batch_size", disabled=lim.items == 1)
-    v["bptt_truncate"] = st.select_slider(
-        "BPTT truncation", (*range(1, lim.seq_len + 1), FULL), value=d["bptt_truncate"],
-        key="bptt_truncate", bind="query-params", help=HELP["bptt_truncate"])
-    v["clip_mode"] = _radio("Gradient clipping", CLIP_MODES, d, "clip_mode")
-    v["clip"] = st.slider("Clip value", 0.0, CLIP_MAX, value=float(d["clip"]), step=0.1, key="clip",
-                          bind="query-params", help=HELP["clip"], disabled=v["clip_mode"] == "off")
-    with st.expander("More settings"):
-        v["momentum"] = st.slider("Momentum", 0.0, 0.99, value=float(d["momentum"]), step=0.01,
-                                  key="momentum", bind="query-params", help=HELP["momentum"],
-                                  disabled=v["optimizer"] != "momentum")
-        v["dtype"] = _select("Precision", DTYPES, d, "dtype")
-        v["seed"] = st.number_input("Seed", 0, SEED_MAX, value=int(d["seed"]), step=1, key="seed",
-                                    bind="query-params", help=HELP["seed"])
-    return {k: x for k, x in v.items() if k not in fixed}
+    for title, names in SECTIONS:
+        shown = [n for n in names if n in exp.knobs]
+        if not shown:
+            continue
+        box = st.expander(title) if title == "More settings" else st.container()
+        with box:
+            if title != "More settings":
+                st.subheader(title, anchor=False)
+            for name in shown:
+                v[name] = _widget(name, d[name], lim, v)
+    return v
 
 
-def _index(options: tuple[str, ...], value: str) -> int:
-    return options.index(value) if value in options else 0
+def _help(name: str) -> str:
+    knob = schema.KNOB[name]
+    how = {"live": "Applied to the running model.", "rebuild": "Changing it builds a new model."}
+    top = schema.format_value(name, knob.widget_hi)
+    why = f" The app stops at {top}: {knob.ui_why}." if knob.ui_why else ""
+    return f"{knob.help} {how.get(knob.applies, '')}{why}"
 
 
-def _slider(label: str, lo: int, hi: int, d: dict[str, Any], key: str, disabled: bool = False) -> int:
-    return st.slider(label, lo, max(hi, lo + 1), value=int(d[key]), step=1, key=key, bind="query-params",
-                     help=HELP[key], disabled=disabled)
+def _disabled(name: str, v: dict[str, Any], lim: Limits) -> bool:
+    return {"cell": v.get("backend") != "torch", "activation": v.get("cell", "rnn") != "rnn",
+            "momentum": v.get("optimizer") != "momentum", "clip": v.get("clip_mode") == "off",
+            "batch_size": lim.hi("batch_size") == 1}.get(name, False)
 
 
-def _select(label: str, options: tuple[str, ...], d: dict[str, Any], key: str, disabled: bool = False) -> str:
-    return st.selectbox(label, options, index=_index(options, d[key]), key=key, bind="query-params",
-                        help=HELP[key], disabled=disabled)
-
-
-def _radio(label: str, options: tuple[str, ...], d: dict[str, Any], key: str) -> str:
-    return st.radio(label, options, index=_index(options, d[key]), key=key, bind="query-params",
-                    horizontal=True, help=HELP[key])
+def _widget(name: str, default: Any, lim: Limits, v: dict[str, Any]) -> Any:
+    """The widget of one knob, its kind and range from the schema and the task's limits."""
+    knob, off = schema.KNOB[name], _disabled(name, v, lim)
+    common = {"key": name, "bind": "query-params", "help": _help(name), "disabled": off}
+    if knob.kind == "choice":
+        options = knob.choices if name != "cell" or v.get("backend") == "torch" else ("rnn",)
+        index = options.index(default) if default in options else 0
+        if name in RADIOS:
+            return st.radio(knob.label, options, index=index, horizontal=True, **common)
+        return st.selectbox(knob.label, options, index=index, **common)
+    if name == "lr":
+        return st.select_slider(knob.label, lim.lr_options, value=default, format_func=lambda x: f"{x:g}",
+                                **common)
+    if name == "bptt_truncate":
+        return st.select_slider(knob.label, (*range(1, lim.seq_len + 1), FULL), value=default, **common)
+    if name == "seed":    # a float input: Streamlit's int input raises on a URL value of inf (a whole
+        #                   number is shown and used; check_url tells about anything else)
+        return int(st.number_input(knob.label, float(knob.lo), float(knob.hi), value=float(default),
+                                   step=1.0, format="%.0f", **common))
+    hi = lim.hi(name)
+    if knob.kind == "int":
+        lo = int(knob.lo)
+        return st.slider(knob.label, lo, max(int(hi), lo + 1), value=int(default), step=1, **common)
+    return st.slider(knob.label, float(knob.lo), float(hi), value=float(default), step=knob.step, **common)
 
 
 def needs_rebuild(old: RunConfig, new: RunConfig) -> list[str]:
-    """Knobs that differ and change the model or the data (a new run is needed)."""
-    a, b = dataclasses.asdict(old.model), dataclasses.asdict(new.model)
-    diff = [k for k in a if a[k] != b[k]]
-    if old.train.seed != new.train.seed:
-        diff.append("seed")
-    return diff
+    """Settings that differ and need a new model or task (everything but the live knobs)."""
+    return [k for k in old.diff(new) if k not in schema.LIVE_KNOBS]
 
 
-def model_summary(m: ModelConfig) -> str:
-    """A short description of a model config, e.g. "RNN (tanh), 32 hidden units, numpy"."""
+def model_summary(run: RunConfig) -> str:
+    """A short description of a run's model, e.g. "RNN (tanh), 32 hidden units, numpy"."""
+    m = run.model
     cell = m.cell.upper() + (f" ({m.activation})" if m.cell == "rnn" else "")
     return f"{cell}, {m.hidden_size} hidden units, {m.backend}"
+
+
+def check_url(exp: Experiment, lim: Limits) -> list[str]:
+    """Drop every knob value of the URL that its widget cannot hold (not a value of the schema, or
+    outside what this page offers), before any widget reads it; returns a notice for each."""
+    notices = []
+    for name in [k for k in st.query_params if k in exp.knobs]:
+        text = st.query_params.get_all(name)[-1] if st.query_params.get_all(name) else ""
+        try:
+            value = FULL if name == "bptt_truncate" and text.strip().lower() == FULL else \
+                schema.parse(name, text)
+            ok = clamp({name: value}, lim)[name] == value and (name != "lr" or value in lim.lr_options)
+            why = "" if ok else f"this page offers {_range(name, lim)}"
+        except ValueError as e:
+            why = "expected " + str(e).partition("expected ")[2] if "expected " in str(e) else str(e)
+        if why:
+            try:
+                del st.query_params[name]
+            except st.errors.StreamlitAPIException:          # bound already: its widget corrects it
+                pass
+            notices.append(f"Ignored {name}={text[:40]!r} from the link: {why}.")
+    return notices
+
+
+def _range(name: str, lim: Limits) -> str:
+    knob = schema.KNOB[name]
+    if name == "lr":
+        return f"{lim.lr_options[0]:g} … {lim.lr_options[-1]:g} on its grid"
+    if knob.kind == "choice":
+        return ", ".join(knob.choices)
+    top = lim.hi(name)
+    return f"{schema.format_value(name, knob.lo)} … {schema.format_value(name, top)}"

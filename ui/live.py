@@ -1,209 +1,248 @@
-"""The live run of an experiment page: kept in ``st.session_state`` (one per page and session), advanced
-by a fragment timer in small time budgets, changed by the knobs and the Train / Step / Reset buttons.
+"""The live runs of an experiment page: kept in ``st.session_state`` per page and slot (a page holds 1–3
+runs side by side), advanced together by a fragment timer in small time budgets, changed by the knobs
+and the Train / Step / Reset / Defaults buttons.
 
-Callbacks only set flags (``RunState.flags``); the page run acts on them before drawing. Training never
-calls ``st.*``: a tick trains, then draws. ``RunState.lock`` makes every change to a run (a tick, the
-knobs, the buttons) wait for the one in progress, so a page never draws a run that another script
-thread is still training (``runner.fastReruns = false`` in .streamlit/config.toml avoids that second
-thread in the first place).
+Callbacks only set flags (``PageRuns.flags``); the page run acts on them before drawing. Training never
+calls ``st.*``: a tick trains, then draws. ``PageRuns.lock`` makes every change to a page's runs (a
+tick, the knobs, the buttons) wait for the one in progress, so a page never draws a run that another
+script thread is still training (``runner.fastReruns = false`` in .streamlit/config.toml avoids that
+second thread in the first place).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import math
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import streamlit as st
 
-from rnn_core.experiments import RunConfig, get_experiment
-from rnn_core.trainer import Snapshot, Trainer
+from rnn_core.config import RunConfig
+from rnn_core.experiments import TaskView, get_experiment
+from rnn_core.snapshot import Snapshot, Stop
+from rnn_core.trainer import Trainer
 
+from . import words
 from .knobs import model_summary, needs_rebuild
 from .uploads import UserData
 
 LOG = logging.getLogger(__name__)
-TICK_SECONDS = 0.15              # training budget of one tick
+TICK_SECONDS = 0.15              # training budget of one tick, shared by the page's runs
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 MIN_TICKS = 40                   # a short run is spread over at least this many ticks (~20 s) to be seen
-HINT = "Try a smaller learning rate or turn gradient clipping on, then Reset."
 TIMINGS = 200                    # ticks whose timings are kept (bench/ui.py reads them)
 
 
 @dataclass
 class RunState:
-    """One experiment page's run in this session."""
+    """One run of a page (one slot)."""
 
     exp_id: str
-    preset: str
+    slot: int
     trainer: Trainer
     snap: Snapshot
     data: UserData | None = None                            # the person's upload, None = built-in data
-    playing: bool = False
-    flags: set[str] = field(default_factory=set)           # "toggle", "step", "reset" from callbacks
-    timings: deque[tuple[float, float, float]] = field(         # seconds: train, draw, draw CPU
-        default_factory=lambda: deque(maxlen=TIMINGS))
     cache: dict[str, Any] = field(default_factory=dict)     # per-snapshot results the page reuses
-    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # one mutator at a time
 
     @property
     def run(self) -> RunConfig:
         return self.trainer.run_cfg
 
     @property
+    def view(self) -> TaskView:
+        return self.trainer.view
+
+    @property
     def data_id(self) -> str | None:
         return None if self.data is None else self.data.file_id
 
 
+@dataclass
+class PageRuns:
+    """The runs of one experiment page in this session, trained in lockstep."""
+
+    exp_id: str
+    preset: str
+    runs: list[RunState]
+    playing: bool = False
+    flags: set[str] = field(default_factory=set)           # "toggle", "step", "reset" from callbacks
+    notice: str | None = None                               # said once above the status line
+    timings: deque[tuple[float, float, float]] = field(         # seconds: train, draw, draw CPU
+        default_factory=lambda: deque(maxlen=TIMINGS))
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # one mutator at a time
+
+    @property
+    def first(self) -> RunState:
+        return self.runs[0]
+
+    @property
+    def done(self) -> bool:
+        return all(r.snap.done for r in self.runs)
+
+
 def state_key(exp_id: str) -> str:
-    return f"run:{exp_id}"
+    return f"runs:{exp_id}"
 
 
-def get_state(exp_id: str) -> RunState | None:
-    """This session's run of the experiment, None before the page first built one."""
+def get_page(exp_id: str) -> PageRuns | None:
+    """This session's runs of the experiment's page, None before the page first built them."""
     return st.session_state.get(state_key(exp_id))
 
 
-def build(exp_id: str, run: RunConfig, preset: str, data: UserData | None = None) -> RunState:
+def build(exp_id: str, run: RunConfig, data: UserData | None = None, slot: int = 0) -> RunState:
     """A fresh run at step 0 (ValueError if the experiment refuses the config)."""
     exp = get_experiment(exp_id)
     trainer = Trainer(exp.make_task(run, None if data is None else data.data), run)
-    state = RunState(exp_id=exp_id, preset=preset, trainer=trainer, snap=trainer.snapshot(), data=data)
-    st.session_state[state_key(exp_id)] = state
-    return state
+    return RunState(exp_id=exp_id, slot=slot, trainer=trainer, snap=trainer.snapshot(), data=data)
 
 
-def sync(state: RunState, run: RunConfig, preset: str,
-         data: UserData | None = None) -> tuple[RunState, str | None]:
-    """Bring the run in line with the knobs and the data: live knobs go to ``trainer.apply`` (a marker
-    on the loss curve), model knobs or new data rebuild it. Returns the state in force and a message
-    for a toast."""
-    state.preset = preset
-    changed = needs_rebuild(state.run, run)
-    new_data = (None if data is None else data.file_id) != state.data_id
-    if changed or new_data:
-        new = build(state.exp_id, run, preset, data)
-        new.playing, new.flags = state.playing, state.flags       # buttons pressed with the change count
-        what = f"{', '.join(changed)} changed" if changed else f"data: {data.name if data else 'built-in'}"
-        return new, f"New model ({what}): {model_summary(run.model)}, step 0."
-    if run.train != state.run.train:
-        changes = state.trainer.apply(run.train)
-        if state.trainer.done != state.snap.done:                  # epochs moved the end of the run
-            state.snap = state.trainer.snapshot()
-        return state, "Applied to the running model: " + "; ".join(changes) if changes else None
-    return state, None
+def start(exp_id: str, runs: list[RunConfig], preset: str, data: UserData | None = None) -> PageRuns:
+    """The page's runs, built fresh, stored in session state."""
+    page = PageRuns(exp_id, preset, [build(exp_id, r, data, i) for i, r in enumerate(runs)])
+    st.session_state[state_key(exp_id)] = page
+    return page
+
+
+def sync(page: PageRuns, runs: list[RunConfig], preset: str,
+         data: UserData | None = None) -> tuple[PageRuns, str | None]:
+    """Bring the runs in line with the knobs and the data: live knobs go to ``trainer.apply`` (a marker
+    on the loss curve), other knobs, new data or another number of runs rebuild them. Returns the page
+    in force and a message for a toast."""
+    page.preset = preset
+    new_data = (None if data is None else data.file_id) != page.first.data_id
+    changed = sorted({k for old, new in zip(page.runs, runs, strict=False)
+                      for k in needs_rebuild(old.run, new)})
+    if changed or new_data or len(runs) != len(page.runs):
+        fresh = start(page.exp_id, runs, preset, data)
+        fresh.playing, fresh.flags = page.playing, page.flags   # buttons pressed with the change count
+        what = f"{words.names(changed)} changed" if changed else (
+            f"training on {data.name}" if data else "the built-in data" if new_data else "runs changed")
+        return fresh, f"New model ({what}): {model_summary(runs[0])}, step 0."
+    applied, was_done = [], page.done
+    for state, run in zip(page.runs, runs, strict=True):
+        if run.train != state.run.train:
+            applied = state.trainer.apply(run.train) or applied
+            state.snap = state.trainer.snapshot()           # totals and the end of the run may have moved
+    if not applied:
+        return page, None
+    when = "press Train to continue with it" if was_done else "applied to the running model"
+    return page, f"{words.changes(applied)}: {when}."
 
 
 def request(exp_id: str, flag: str) -> None:
     """Button callback: only records what was asked."""
-    s = get_state(exp_id)
-    if s is not None:
-        s.flags.add(flag)
+    page = get_page(exp_id)
+    if page is not None:
+        page.flags.add(flag)
 
 
-def handle_flags(state: RunState) -> RunState:
-    """Act on the buttons pressed since the last run: toggle, step, reset."""
-    flags, state.flags = state.flags, set()
+def handle_flags(page: PageRuns) -> PageRuns:
+    """Act on the buttons pressed since the last run: toggle (a finished or stopped run continues),
+    step, reset."""
+    flags, page.flags = page.flags, set()
     if "reset" in flags:
-        return build(state.exp_id, state.run, state.preset, state.data)
+        return start(page.exp_id, [r.run for r in page.runs], page.preset, page.first.data)
     if "toggle" in flags:
-        state.playing = not state.playing and not state.trainer.done
-    if "step" in flags and not state.trainer.done:
-        state.playing = False
-        train(state, steps=1)
-    return state
+        if page.playing:
+            page.playing = False
+        else:
+            page.notice = _continue(page)
+            page.playing = True
+    if "step" in flags:
+        page.playing = False
+        page.notice = _continue(page)
+        for state in page.runs:
+            train(state, steps=1)
+    return page
 
 
-def controls(state: RunState) -> None:
-    """Train / Pause, Step and Reset in one row."""
-    row = st.container(horizontal=True, vertical_alignment="center")
-    done = state.trainer.done
-    row.button("Pause" if state.playing else "Train", key="train_toggle", type="primary",
-               icon=":material/pause:" if state.playing else ":material/play_arrow:",
-               on_click=request, args=(state.exp_id, "toggle"), disabled=done,
-               help="Run complete: raise epochs or Reset." if done else "Train live; press again to pause.")
-    row.button("Step", key="step", icon=":material/skip_next:", on_click=request, args=(state.exp_id, "step"),
-               disabled=done, help="One optimizer update.")
+def _continue(page: PageRuns) -> str | None:
+    """Runs that finished get another block of epochs, runs that stopped resume; what to tell."""
+    ended = [r for r in page.runs if r.snap.done]
+    for state in ended:
+        was = state.snap.stop
+        state.trainer.extend()
+        state.snap = state.trainer.snapshot()
+        if was is not None:
+            return f"Resuming from the last good step ({state.snap.step:,}) with the settings now in force."
+    if ended:
+        return f"Continuing for another {ended[0].trainer.cfg.epochs:,} epochs."
+    return None
+
+
+def controls(page: PageRuns) -> None:
+    """Train / Pause, Step, Reset and Defaults in one row."""
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    ended = page.done and not page.playing
+    label = "Pause" if page.playing else "Continue" if ended else "Train"
+    row.button(label, key="train_toggle", type="primary",
+               icon=":material/pause:" if page.playing else ":material/play_arrow:",
+               on_click=request, args=(page.exp_id, "toggle"),
+               help="Train live; press again to pause." if not ended else
+               "Go on training: another block of epochs, or from the last good step after a stop.")
+    row.button("Step", key="step", icon=":material/skip_next:", on_click=request,
+               args=(page.exp_id, "step"), help="One optimizer update.")
     row.button("Reset", key="reset", icon=":material/restart_alt:", on_click=request,
-               args=(state.exp_id, "reset"), help="New weights, step 0, same settings.")
+               args=(page.exp_id, "reset"), help="New weights, step 0, the same settings.")
+    from .knobs import request_defaults
+    row.button("Defaults", key="defaults", icon=":material/settings_backup_restore:",
+               on_click=request_defaults, help="Every knob back to the preset's value.")
 
 
-def tick(state: RunState, seconds: float = TICK_SECONDS) -> None:
-    """Train for a time budget if playing (no st.* inside), stop when the run is done. A run short
-    enough to end in a few ticks gets at most total_steps / MIN_TICKS steps a tick, so it can be watched."""
-    if not state.playing:
+def tick(page: PageRuns, seconds: float = TICK_SECONDS) -> None:
+    """Train for a time budget if playing (no st.* inside), every run the same number of steps, and
+    stop when every run is done. A run short enough to end in a few ticks gets at most
+    total_steps / MIN_TICKS steps a tick, so it can be watched."""
+    if not page.playing:
         return
-    cap = max(1, -(-state.trainer.total_steps // MIN_TICKS))
-    with state.lock:
-        if not state.playing:                    # paused while this tick waited for the lock
+    with page.lock:
+        if not page.playing:                    # paused while this tick waited for the lock
             return
-        train(state, steps=cap, seconds=seconds)
-        if state.snap.done:
-            state.playing = False
+        lead = page.first
+        cap = max(1, -(-lead.trainer.total_steps // MIN_TICKS))
+        before = lead.snap.step
+        train(lead, steps=cap, seconds=seconds / len(page.runs))
+        n = max(1, lead.snap.step - before)
+        for state in page.runs[1:]:
+            train(state, steps=n)
+        if page.done:
+            page.playing = False
 
 
 def train(state: RunState, steps: int, seconds: float | None = None) -> None:
-    """Advance the run (no st.* inside). Any error stops it with a plain message and keeps the last good
+    """Advance a run (no st.* inside). Any error stops it with a plain message and keeps the last good
     snapshot: evaluating a model whose numbers overflowed can fail again, so it is not retried."""
+    if state.snap.done:
+        return
     try:
         state.snap = state.trainer.run(steps=steps, seconds=seconds)
     except Exception as e:  # noqa: BLE001 -- nothing a person does may show a traceback
         LOG.exception("training step failed")
-        reason = (f"Training stopped at step {state.trainer.step:,}: {e}. The plots show the last good "
-                  f"step. {HINT}")
-        state.trainer.halt(reason)
-        state.snap = dataclasses.replace(state.snap, done=True, stop_reason=reason, steps_per_sec=0.0)
+        stop = Stop("error", state.trainer.step + 1, detail=str(e)[:200])
+        state.trainer.halt(stop)
+        state.snap = replace(state.snap, done=True, stop=stop, steps_per_sec=0.0)
 
 
-def live_fragment(exp_id: str, draw: Callable[[RunState], None]) -> None:
+def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
     """The timer: while playing, every RUN_EVERY seconds train TICK_SECONDS, then redraw."""
-    state = get_state(exp_id)
-    timer = state is not None and state.playing
+    page = get_page(exp_id)
+    timer = page is not None and page.playing
 
     @st.fragment(run_every=RUN_EVERY if timer else None)
     def _live() -> None:
-        s = get_state(exp_id)
-        if s is None:
+        p = get_page(exp_id)
+        if p is None:
             return
         t0 = time.perf_counter()
-        tick(s)
+        tick(p)
         t1, c1 = time.perf_counter(), time.thread_time()
-        draw(s)
-        s.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
-        if timer and not s.playing:
+        draw(p)
+        p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
+        if timer and not p.playing:
             st.rerun()                                   # a full run with run_every=None stops the timer
 
     _live()
-
-
-def status_line(state: RunState) -> str:
-    """step · epoch · loss · steps/s · spectral radius, in one line."""
-    s, t = state.snap, state.trainer
-    parts = [f"step **{s.step:,}** / {t.total_steps:,}", f"epoch {s.epoch:.2f} / {t.cfg.epochs}",
-             f"loss {_fmt(s.train_loss)}"]
-    if s.val_loss is not None:
-        parts.append(f"val {_fmt(s.val_loss)}")
-    parts.append(f"{s.steps_per_sec:,.0f} steps/s" if state.playing else "paused" if s.step else "ready")
-    if s.spectral_radius is not None:
-        rho = s.spectral_radius
-        parts.append(f"ρ(W_hh) {rho:.3f}" if rho < 1e3 else f"ρ(W_hh) {rho:.3g}")   # huge after blow-ups
-    return " · ".join(parts)
-
-
-def progress(state: RunState) -> float:
-    total = state.trainer.total_steps
-    return min(1.0, state.snap.step / total) if total else 0.0
-
-
-def _fmt(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    return "–" if math.isnan(x) else f"{x:.4g}"             # NaN: no loss yet (step 0, no held-out set)

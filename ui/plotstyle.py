@@ -9,11 +9,15 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from .words import changes
+
 HEIGHT = 340                       # px, every figure
 FONT_SIZE = 14                     # px, readable on a projector
 EMPTY_HINT = "Press Train to start"
 GRID = "#e3e7ee"                   # grid and zero lines (a plain layout: templates cost ~30 ms a figure)
 MAX_COLUMNS = 300                  # the gradient heatmap shows at most this many records (evenly thinned)
+MAX_DECADES = 8                    # a log axis spans at most this many decades (a blow-up stays readable)
+MAX_TICKS = 7                      # labels on a log axis
 COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "before": "#d62728", "after": "#2ca02c",
           "threshold": "#222222", "event": "#8c564b", "true": "#7f7f7f", "pred": "#d62728",
           "window": "#ff1744", "gap": "#e6e6e6"}
@@ -39,10 +43,10 @@ def make_figure(data: Sequence[Any], title: str, x_title: str, y_title: str, *, 
         "plot_bgcolor": "white", "font": {"size": FONT_SIZE, "color": "#2a3f5f"},
         "title": {"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
                   "font": {"size": FONT_SIZE + 2},
-                  "subtitle": {"text": subtitle or "", "font": {"size": FONT_SIZE - 1, "color": "#555"}}},
+                  "subtitle": {"text": subtitle or "", "font": {"size": FONT_SIZE, "color": "#555"}}},
         "margin": {"l": 66, "r": 16, "t": 78 if subtitle else 56, "b": 80},
         "legend": {"orientation": "h", "x": 0.0, "xanchor": "left", "y": 0.0, "yanchor": "bottom",
-                   "yref": "container", "bgcolor": "rgba(255,255,255,0)", "font": {"size": FONT_SIZE - 1}},
+                   "yref": "container", "bgcolor": "rgba(255,255,255,0)", "font": {"size": FONT_SIZE}},
         "hoverlabel": {"font": {"size": FONT_SIZE}},
         "xaxis": {**_axis(x_title), **(x or {})}, "yaxis": {**_axis(y_title), **(y or {})},
         "shapes": list(shapes), "annotations": list(annotations)}
@@ -63,7 +67,7 @@ def vline(x: float, color: str, dash: str, text: str = "", left: bool = False) -
              "layer": "below", "line": {"color": color, "width": 1.5, "dash": dash}}
     note = {"text": text, "x": x, "xref": "x", "y": 1, "yref": "paper", "yanchor": "bottom",
             "showarrow": False, "xanchor": "right" if left else "left",
-            "font": {"size": FONT_SIZE - 1, "color": "#555"}}
+            "font": {"size": FONT_SIZE, "color": "#555"}}
     return [shape, note]
 
 
@@ -111,8 +115,9 @@ def log_axis(y_range: Sequence[float]) -> dict[str, Any]:
     when the range spans less than two decades."""
     lo, hi = y_range
     mult = (1,) if hi - lo >= 2 else (1, 2, 5)
+    stride = max(1, math.ceil((hi - lo) / MAX_TICKS))                  # every k-th decade on a long axis
     ticks = [(m, k) for k in range(math.floor(lo), math.ceil(hi) + 1) for m in mult
-             if lo <= math.log10(m) + k <= hi]
+             if lo <= math.log10(m) + k <= hi and (k - math.floor(lo)) % stride == 0]
     return {"type": "log", "range": list(y_range), "tickvals": [m * 10.0 ** k for m, k in ticks],
             "ticktext": [f"10<sup>{k}</sup>" if m == 1 and abs(k) >= 3 else f"{m * 10.0 ** k:g}"
                          for m, k in ticks]}
@@ -147,9 +152,9 @@ def event_markers(hist: Sequence[Any], y_top: float) -> tuple[list[dict[str, Any
     hover says what changed (a trace)."""
     xs, texts = [], []
     for prev, rec in zip((None, *hist[:-1]), hist, strict=True):
-        if getattr(rec, "event", None):
+        if getattr(rec, "changes", ()):
             xs.append(prev.step if prev is not None else rec.step)   # the change was made after prev
-            texts.append(rec.event)
+            texts.append(changes(rec.changes))
     shapes = [vline(x, COLORS["event"], "dot")[0] for x in xs]
     return shapes, [go.Scatter(
         x=xs, y=[y_top] * len(xs), mode="markers", name="knob change", hovertext=texts,

@@ -4,29 +4,29 @@ loading weights saved earlier (pickle-free, checked against the current model by
 from __future__ import annotations
 
 import logging
-from typing import Any
+from contextlib import nullcontext
 
 import streamlit as st
 
 from rnn_core.export import history_csv, load_weights, weights_npz
 
-from .live import RunState
+from .live import RunState, get_page
 
 LOG = logging.getLogger(__name__)
 
 
 def downloads(state: RunState) -> None:
-    """Two download buttons; the files are built only when clicked."""
-    t, name = state.trainer, state.exp_id
-    row = st.container(horizontal=True, horizontal_alignment="right")
-    row.download_button("Metrics CSV", lambda: history_csv(t.history), file_name=f"{name}_metrics.csv",
+    """Two download buttons (the files are built only when clicked) and the weights upload."""
+    snap, name = state.snap, state.exp_id
+    row = st.container(horizontal=True, horizontal_alignment="right", gap="small")
+    row.download_button("Metrics", lambda: history_csv(snap.history), file_name=f"{name}_metrics.csv",
                         mime="text/csv", icon=":material/download:", key="dl_metrics", on_click="ignore",
-                        help="The training history: one row per point of the loss curve.")
-    row.download_button("Weights .npz", lambda: weights_npz(t.model.get_params()),
+                        help="The training history as CSV: one row per point of the loss curve.")
+    row.download_button("Weights", lambda: weights_npz(snap.params),
                         file_name=f"{name}_weights.npz", mime="application/octet-stream",
                         icon=":material/download:", key="dl_weights", on_click="ignore",
-                        help="The model's parameters now, as plain numpy arrays.")
-    with row.popover("Load weights", icon=":material/upload:"):
+                        help="The model's parameters now, as plain numpy arrays in a .npz file.")
+    with row.popover("Load", icon=":material/upload:", help="Load weights saved from this page."):
         upload_weights(state)
 
 
@@ -51,29 +51,15 @@ def upload_weights(state: RunState) -> None:
 def load_into(state: RunState, raw: bytes) -> str | None:
     """Load .npz bytes into the run; None on success, else the plain reason (the run is unchanged)."""
     try:
-        params = load_weights(raw, state.trainer.model.get_params())
+        params = load_weights(raw, dict(state.snap.params))
     except Exception as e:  # noqa: BLE001 -- ValueError is the plain message; anything else: not our .npz
         LOG.info("weights upload refused: %r", e)
         return (str(e) if isinstance(e, ValueError) else
                 "weights file: not a .npz of numeric arrays, expected the .npz this app downloads")
-    with state.lock:
-        if not _put_weights(state, params):
+    page = get_page(state.exp_id)
+    with page.lock if page is not None else nullcontext():
+        if not state.trainer.load_params(params):
             return ("weights file: the model cannot run with these weights (its numbers overflow); "
                     "the current weights are kept")
+        state.snap = state.trainer.last
     return None
-
-
-def _put_weights(state: RunState, params: dict[str, Any]) -> bool:
-    """Load ``params`` and evaluate them; if that fails, put the old weights back and return False."""
-    t = state.trainer
-    old, last = t.model.get_params(), t.last
-    t.model.set_params(params)
-    t.last = None                                 # evaluate the loaded weights, not the cached snapshot
-    try:
-        state.snap = t.snapshot()
-    except Exception:  # noqa: BLE001
-        LOG.exception("evaluating uploaded weights failed")
-        t.model.set_params(old)
-        t.last = last
-        return False
-    return True

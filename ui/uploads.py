@@ -33,38 +33,83 @@ class UserData:
     """A validated upload."""
 
     name: str                      # file name, shown to the person
-    file_id: str                   # identifies this upload (a new file, a new run)
+    file_id: str                   # identifies this data (a new file or another column: a new run)
     data: Any                      # np.ndarray (series) or str (text), what make_task takes
+    note: str = ""                 # how it was read: the encoding, the column and why
+    raw: bytes = b""               # the file (a series: to read another column of it)
+    columns: tuple[str, ...] = ()  # a series: every column made only of numbers
+    column: str = ""               # a series: the column in use
+
+
+SPECS = {"series": DataSpec("series", ("csv", "txt", "tsv"),
+                            "A CSV with a column of at least 20 numbers (a column named like the values, "
+                            "else the last number column, is used; you can choose another)"),
+         "text": DataSpec("text", ("txt", "csv"),
+                          "A .txt with one name per line (or any text: it learns that)")}
 
 
 def _key(exp_id: str) -> str:
     return f"data:{exp_id}"
 
 
-def _load(spec: DataSpec, raw: bytes, name: str) -> Any:
-    return userdata.load_series(raw) if spec.kind == "series" else userdata.load_text(raw, name)
+def read(kind: str, raw: bytes, name: str, file_id: str, column: str | None = None) -> UserData:
+    """The upload validated and read (ValueError with a plain message if it cannot be learned)."""
+    if kind == "text":
+        t = userdata.read_text(raw, name)
+        return UserData(name, file_id, t.text, f"Read as {t.encoding}.")
+    s = userdata.read_series(raw, column)
+    return UserData(name, file_id if column is None else f"{file_id}:{s.column}", s.values,
+                    f"{s.reason} Read as {s.encoding}.", raw, s.columns, s.column)
 
 
-def data_picker(exp_id: str, spec: DataSpec, fresh: bool) -> UserData | None:
-    """The sidebar uploader; returns the data in force (None = the experiment's own data)."""
-    current: UserData | None = st.session_state.get(_key(exp_id))
-    with st.expander("Your own data", expanded=current is not None, icon=":material/upload_file:"):
+def data_picker(exp_id: str, kind: str, fresh: bool) -> UserData | None:
+    """The sidebar uploader for the experiment's kind of data ("series" | "text"); returns the data in
+    force (None = the experiment's own data). A refused file changes nothing: its message stays shown
+    and the data in force (and so the run) stay."""
+    spec, ss = SPECS[kind], st.session_state
+    current: UserData | None = ss.get(_key(exp_id))
+    refused: tuple[str, str] | None = ss.get(f"_refused:{exp_id}")
+    with st.expander("Your own data", expanded=current is not None or refused is not None,
+                     icon=":material/upload_file:"):
         up = st.file_uploader(spec.help, type=list(spec.types), key=UPLOAD_KEY)
-        if up is not None and (current is None or current.file_id != up.file_id):
+        seen = (current.file_id.split(":")[0] if current else None, refused[0] if refused else None)
+        if up is not None and up.file_id not in seen:
             try:
-                current = UserData(up.name, up.file_id, _load(spec, up.getvalue(), up.name))
+                current = read(kind, up.getvalue(), up.name, up.file_id)
+                ss[_key(exp_id)], refused = current, None
+                ss.pop(f"_refused:{exp_id}", None)
             except Exception as e:  # noqa: BLE001 -- a ValueError says why; nothing else may show a traceback
                 LOG.info("upload refused: %r", e)
-                st.error(str(e) if isinstance(e, ValueError) else f"The file could not be read. {spec.help}.")
-                return current
-            st.session_state[_key(exp_id)] = current
-        elif up is None and current is not None and not fresh and st.session_state.get("_had_upload"):
-            current = None                                   # the person removed the file
-            del st.session_state[_key(exp_id)]
-        st.session_state["_had_upload"] = up is not None
+                refused = (up.file_id, str(e) if isinstance(e, ValueError) else
+                           f"The file could not be read. {spec.help}.")
+                ss[f"_refused:{exp_id}"] = refused
+        elif up is None and not fresh and current is not None and ss.get("_had_upload") == seen[0]:
+            current = None                                   # the person removed the file in force
+            del ss[_key(exp_id)]
+        ss["_had_upload"] = None if up is None else up.file_id
+        if refused is not None and up is not None and up.file_id == refused[0]:
+            kept = f"Still training on {current.name}." if current else "Still training on the built-in data."
+            st.error(f"{refused[1]} {kept}")
         if current is not None:
-            st.caption(f"Training on **{current.name}**. Remove the file to go back to the built-in data.")
-            if up is None and st.button("Use the built-in data", key="builtin_data"):
-                del st.session_state[_key(exp_id)]
-                current = None
+            current = _in_force(exp_id, kind, current, up is None)
+    return current
+
+
+def _in_force(exp_id: str, kind: str, current: UserData, gone: bool) -> UserData | None:
+    """What the data in force says of itself, its column choice (a series) and a way back."""
+    st.caption(f"Training on **{current.name}**. {current.note}")
+    if kind == "series" and len(current.columns) > 1:
+        if st.session_state.get("series_column") not in current.columns:
+            st.session_state["series_column"] = current.column        # another file: its own columns
+        col = st.selectbox("Column to learn", current.columns, key="series_column",
+                           help="Every column of the file made only of numbers.")
+        if col != current.column:
+            try:
+                current = read(kind, current.raw, current.name, current.file_id.split(":")[0], col)
+                st.session_state[_key(exp_id)] = current
+            except ValueError as e:
+                st.error(str(e))
+    if gone and st.button("Use the built-in data", key="builtin_data"):
+        del st.session_state[_key(exp_id)]
+        return None
     return current

@@ -24,6 +24,9 @@ APP_CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
 NO_SKELETON = "() => !document.querySelector(\"[data-testid='stSkeleton']\")"
+# every chart drawn: the charts load plotly.js once, then draw (ui/liveplot.js)
+CHARTS_DRAWN = """() => document.querySelectorAll("[data-testid='stBidiComponentRegular']").length
+  <= [...document.querySelectorAll('.rnnx-plot')].filter(p => p._fullLayout).length"""
 
 # JS: the first element matching a selector that is not a stale leftover of the previous run
 _FRESH = """(sel) => { const all = [...document.querySelectorAll(sel)];
@@ -32,6 +35,9 @@ _FRESH = """(sel) => { const all = [...document.querySelectorAll(sel)];
 STEP_JS = f"""() => {{ const el = ({_FRESH})(".st-key-status, [data-testid='stProgress']");
   const m = el && /step\\s+([\\d,]+)\\s*\\/\\s*([\\d,]+)/.exec(el.innerText);
   return m ? [parseInt(m[1].replace(/,/g, ''), 10), parseInt(m[2].replace(/,/g, ''), 10)] : null; }}"""
+# JS: the status line's text, null before it is drawn
+STATUS_JS = f"""() => {{ const el = ({_FRESH})(".st-key-status, [data-testid='stProgress']");
+  return el ? el.innerText : null; }}"""
 # JS: the traces of the chart keyed `key`: name, number of points (x, or rows of z), rows of z, hover texts
 CHART_JS = f"""(key) => {{ const el = ({_FRESH})(`.st-key-${{key}} .js-plotly-plot`);
   if (!el || !el.data) return null;
@@ -52,10 +58,11 @@ def expect(target: Any) -> Any:
 
 
 def wait_for_app(page: Any, timeout_ms: int = LOAD_TIMEOUT_MS) -> None:
-    """Connected, script run finished, and every lazily loaded widget drawn (no skeletons left)."""
+    """Connected, script run finished, every lazily loaded widget and every chart drawn."""
     page.wait_for_selector(APP_CONNECTED, timeout=timeout_ms)
     page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
     page.wait_for_function(NO_SKELETON, timeout=timeout_ms)
+    page.wait_for_function(CHARTS_DRAWN, timeout=timeout_ms)
 
 
 def open_app(page: Any, url: str, timeout_ms: int = LOAD_TIMEOUT_MS) -> None:
@@ -183,6 +190,57 @@ def wait_trace_points(page: Any, key: str, name: str, more_than: int,
     js = f"""([key, name, n]) => (({CHART_JS})(key) || []).some(t => t.name === name && t.n > n)"""
     page.wait_for_function(js, arg=[key, name, more_than], timeout=timeout_ms)
     return trace_points(page, key, name)
+
+
+# JS: keys of the chart containers on the page now (class st-key-<key> around a plotly element)
+CHART_KEYS_JS = """() => [...new Set([...document.querySelectorAll('.js-plotly-plot')].map(p => {
+    const box = p.closest("[class*='st-key-']");
+    return box ? [...box.classList].find(c => c.startsWith('st-key-')).slice(7) : null; })
+  .filter(Boolean))]"""
+
+# JS: sample every `every` ms for `ms` ms; per sample the state of each chart key; long tasks; WebGL
+SAMPLE_JS = """async ([keys, ms, every]) => {
+  const opacity = el => { let o = 1; for (let e = el; e && e.nodeType === 1; e = e.parentElement)
+      o *= parseFloat(getComputedStyle(e).opacity); return o; };
+  const state = key => {
+    const plots = [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot`)]
+      .filter(p => p.getBoundingClientRect().height > 10);
+    if (!plots.length) return 'missing';
+    const drawn = plots.filter(p => p._fullLayout && p.querySelector('.main-svg'));
+    if (!drawn.length) return 'blank';
+    return drawn.some(p => opacity(p) > 0.9) ? 'ok' : 'faded';
+  };
+  let busy = 0;
+  const obs = new PerformanceObserver(list => { for (const e of list.getEntries()) busy += e.duration; });
+  obs.observe({type: 'longtask'});
+  const proto = HTMLCanvasElement.prototype, orig = proto.getContext;
+  let gl = 0;
+  proto.getContext = function(kind, ...rest) {
+    if (/webgl/.test(kind) && !this.__counted) { this.__counted = true; gl += 1; }
+    return orig.call(this, kind, ...rest); };
+  const samples = [], t0 = performance.now();
+  let plotsMax = 0;
+  while (performance.now() - t0 < ms) {
+    samples.push(keys.map(state));
+    plotsMax = Math.max(plotsMax, document.querySelectorAll('.js-plotly-plot').length);
+    await new Promise(r => setTimeout(r, every));
+  }
+  obs.disconnect();
+  proto.getContext = orig;
+  return {samples, busy: busy / (performance.now() - t0), plotsMax, gl};
+}"""
+
+
+
+def sample_charts(page: Any, keys: list[str], seconds: float) -> dict[str, Any]:
+    """Sample the charts keyed ``keys`` every 100 ms for ``seconds``: the share of samples in which some
+    chart is missing / blank / faded ("bad": any of them), the main thread's busy share, the most plot
+    elements seen and the WebGL contexts created meanwhile."""
+    got = page.evaluate(SAMPLE_JS, [keys, int(seconds * 1000), 100])
+    n = len(got["samples"])
+    share = {k: sum(k in s for s in got["samples"]) / n for k in ("missing", "blank", "faded")}
+    bad = sum(any(v != "ok" for v in s) for s in got["samples"]) / n
+    return {"n": n, "bad": bad, **share, "busy": got["busy"], "plots": got["plotsMax"], "gl": got["gl"]}
 
 
 # ----------------------------------------------------------------------------- controls and knobs

@@ -9,12 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +17,12 @@ from typing import Any
 
 import pytest
 
+from . import server
 from .appdom import LOAD_TIMEOUT_MS, ROOT, SHOTS, VIEWPORT, screenshot, shot_name
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
-START_TIMEOUT = 60.0             # s for the server to answer /_stcore/health
 
 
 def _unavailable(reason: str) -> None:
@@ -37,37 +32,9 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _health(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-            return r.read().decode().strip() == "ok"
-    except OSError:
-        return False
-
-
 def _tail(path: Path, lines: int = 40) -> str:
     text = path.read_text(errors="replace") if path.exists() else ""
     return "\n".join(text.splitlines()[-lines:])
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate the server and its children: it leads its own process group (start_new_session)."""
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-    except ProcessLookupError:                              # the group is gone already
-        proc.wait()
-        return
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 @dataclass(frozen=True)
@@ -81,27 +48,19 @@ def app_server() -> Iterator[Server]:
     """`streamlit run app.py` on a free 127.0.0.1 port, ready once /_stcore/health answers ok."""
     if not (ROOT / "app.py").exists():
         pytest.fail("app.py is missing at the repo root", pytrace=False)
-    port = _free_port()
+    port = server.free_port()
     url = f"http://127.0.0.1:{port}"
     logdir = Path(tempfile.mkdtemp(prefix="e2e-streamlit-"))
-    err = logdir / "stderr.log"
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port),
-           "--browser.gatherUsageStats", "false"]
-    with open(logdir / "stdout.log", "wb") as out, open(err, "wb") as errf:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=errf, start_new_session=True)
+    proc = server.start(port, logdir)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while not _health(url):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                why = f"exited with {proc.returncode}" if proc.poll() is not None else "never became healthy"
-                pytest.fail(f"streamlit {why}; stderr tail:\n{_tail(err)}", pytrace=False)
-            time.sleep(0.2)                                  # poll interval of the health check
-        yield Server(url, err)
+        why = server.wait_healthy(proc, url)
+        if why is not None:
+            pytest.fail(f"streamlit {why}; stderr tail:\n{_tail(logdir / 'stderr.log')}", pytrace=False)
+        yield Server(url, logdir / "stderr.log")
     finally:
-        _stop(proc)
+        server.stop(proc)
         if proc.returncode not in (0, -signal.SIGTERM, None):
-            print(f"\nstreamlit exited with {proc.returncode}; stderr tail:\n{_tail(err)}")
+            print(f"\nstreamlit exited with {proc.returncode}; stderr tail:\n{_tail(logdir / 'stderr.log')}")
         shutil.rmtree(logdir, ignore_errors=True)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ui.catalog import PAGES, PageInfo
+from rnn_core.experiments import Experiment, experiments
 
 from .appdom import (
     TRAIN_TIMEOUT_MS,
@@ -31,12 +31,12 @@ from .appdom import (
 )
 
 pytestmark = pytest.mark.e2e
-SINE = next(p for p in PAGES if p.url_path == "sine_wave")
+SINE = next(p for p in experiments() if p.url_path == "sine_wave")
 STILL_SECONDS = 1.5              # three timer periods (RUN_EVERY = 0.5 s) with no step after Pause
 
 
-def loss_key(info: PageInfo) -> str:
-    return f"{info.exp_id}-loss"
+def loss_key(info: Experiment) -> str:
+    return f"{info.id}-loss"
 
 
 def train(page: Any) -> None:
@@ -59,8 +59,8 @@ def lengthen_run(page: Any) -> int:
     return wait_step(page, ">", before, of_total=True)
 
 
-@pytest.mark.parametrize("info", PAGES, ids=[p.url_path for p in PAGES])
-def test_train_pause_and_live_knob(app_server: Any, page: Any, shoot: Any, info: PageInfo) -> None:
+@pytest.mark.parametrize("info", experiments(), ids=[p.url_path for p in experiments()])
+def test_train_pause_and_live_knob(app_server: Any, page: Any, shoot: Any, info: Experiment) -> None:
     open_app(page, f"{app_server.url}/{info.url_path}")
     assert_no_exception(page)
     assert_app_layout(page, info.title)
@@ -82,8 +82,8 @@ def test_train_pause_and_live_knob(app_server: Any, page: Any, shoot: Any, info:
         f"after Pause the page shows step {last} but the run's metrics end at {rows[-1][:40]!r}")
 
     lr = press_slider(page, "lr", "ArrowLeft")                      # a live knob, applied to the run
-    expect(page.get_by_test_id("stToast").filter(has_text=re.compile(rf"lr .*→ {re.escape(lr)}"))
-           ).to_be_visible()
+    applied = re.compile(rf"Learning rate .*→ {re.escape(lr)}: applied")
+    expect(page.get_by_test_id("stToast").filter(has_text=applied)).to_be_visible()
     assert f"lr={lr}" in page.url, f"the learning rate is not in the URL: {page.url}"
     button(page, "step").click()
     after = wait_step(page, ">", last)
@@ -91,7 +91,8 @@ def test_train_pause_and_live_knob(app_server: Any, page: Any, shoot: Any, info:
                                "paused page was drawn (its status showed a step the model had passed)")
     page.wait_for_function(
         "(key) => [...document.querySelectorAll(`.st-key-${key} .js-plotly-plot`)].some(el =>"
-        " (el.data || []).some(t => t.name === 'knob change' && String(t.hovertext).includes('lr ')))",
+        " (el.data || []).some(t => t.name === 'knob change'"
+        " && String(t.hovertext).includes('Learning rate ')))",
         arg=loss_key(info), timeout=TRAIN_TIMEOUT_MS)
     assert_no_exception(page)
     shoot()
@@ -101,7 +102,7 @@ def test_url_sets_hidden_size(app_server: Any, page: Any) -> None:
     open_app(page, f"{app_server.url}/{SINE.url_path}?hidden_size=37")
     assert_app_layout(page, SINE.title)
     assert slider_value(page, "hidden_size") == "37"
-    hidden = chart(page, f"{SINE.exp_id}-hidden") or []
+    hidden = chart(page, f"{SINE.id}-hidden") or []
     assert hidden and hidden[0]["rows"] == 37, f"the hidden-state heatmap should show 37 units: {hidden}"
     assert_no_exception(page)
 

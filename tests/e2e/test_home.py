@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ui.catalog import PAGES
+from rnn_core.experiments import experiments
 
 from .appdom import assert_no_exception, expect, open_app, step, wait_for_app
 
@@ -17,7 +17,7 @@ CARD_LINK = "[data-testid='stPageLink-NavLink']"
 def test_home_lists_every_experiment_and_cards_navigate(app_server: Any, page: Any, shoot: Any) -> None:
     open_app(page, app_server.url)
     main = page.get_by_test_id("stMain")
-    for p in PAGES:
+    for p in experiments():
         expect(main.get_by_role("heading", name=p.title)).to_be_visible()
         link = main.locator(CARD_LINK).filter(has_text=p.title)
         expect(link).to_have_count(1)
@@ -26,7 +26,7 @@ def test_home_lists_every_experiment_and_cards_navigate(app_server: Any, page: A
     assert_no_exception(page)
     shoot()
 
-    target = PAGES[0]
+    target = experiments()[0]
     main.locator(CARD_LINK).filter(has_text=target.title).click()
     page.wait_for_url(f"**/{target.url_path}")
     wait_for_app(page)

@@ -1,0 +1,42 @@
+"""Drawing a chart or a panel on a page: fixed keys and heights, charts updated in place (ui/liveplot.py),
+and a failure shown as a short note instead of a traceback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from . import liveplot
+from .plotstyle import HEIGHT
+
+LOG = logging.getLogger(__name__)
+CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False, "responsive": True}
+CHART_HEIGHT = HEIGHT                    # px; every figure is drawn at this height
+
+
+def key(state: Any, name: str) -> str:
+    """The widget key of a chart of a run: "<exp_id>-<name>", plus "-<slot>" beyond the first run."""
+    return f"{state.exp_id}-{name}" + (f"-{state.slot}" if state.slot else "")
+
+
+def chart(make: Callable[[], Any], chart_key: str, height: int = CHART_HEIGHT) -> None:
+    """A plotly chart with a fixed key, height and config; a failure shows a short note, not a traceback."""
+    try:
+        fig = make()
+    except Exception as e:  # noqa: BLE001 -- a broken plot must not take the page down
+        LOG.exception("figure %s failed", chart_key)
+        st.warning(f"This plot could not be drawn: {e}")
+        return
+    liveplot.plot(fig, key=chart_key, height=height, config=CHART_CONFIG)
+
+
+def guarded(panel: Callable[[Any], None], state: Any) -> None:
+    """A page panel; a failure shows a short note, not a traceback."""
+    try:
+        panel(state)
+    except Exception as e:  # noqa: BLE001
+        LOG.exception("panel %s failed", getattr(panel, "__name__", panel))
+        st.warning(f"This panel could not be drawn: {e}")
