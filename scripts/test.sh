@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Installs everything the test suite needs on a fresh Debian machine, then runs all of it:
-# lint, unit tests, AppTests and real-browser tests. Usage: bash scripts/test.sh [pytest args]
+# Installs everything the test suite needs on a fresh Debian machine (the Python packages into .venv,
+# Debian's chromium for the browser tests and nginx for the deployment test), then runs all of it:
+# lint, unit tests, AppTests, browser tests. Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/venv.sh requirements-dev.txt
 
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
-
-if [ ! -x /usr/bin/chromium ]; then           # browser tests drive Debian's chromium, never a download
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)      # browser tests drive Debian's chromium, never a download
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ ${#missing[@]} -gt 0 ]; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python3 -m ruff check .
-python3 -m pytest "$@"
+"$PY" -m ruff check .
+"$PY" -m pytest "$@"
