@@ -70,7 +70,7 @@ def knob_delays(page: Any, changes: int) -> list[float]:
     delays = []
     button(page, "train_toggle").click()
     page.wait_for_function(status_says("steps/s"))
-    for i in range(changes):
+    for _ in range(changes):
         thumb = page.locator(".st-key-lr").get_by_role("slider")
         thumb.focus()
         t0 = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Experiment ``xsinx`` (the x·sin(x) article): fit y = x·sin(x) on [0, 6] with an RNN, then run it past x = 6.
+"""Experiment ``xsinx`` (the x·sin(x) article): fit y = x·sin(x) on [0, 6], then run it past x = 6.
 
 Data (the article's): x = 0.01, 0.02, …, 6.00 (600 points), y = x·sin(x) + U(−0.01, 0.01) noise,
 cut into 100 groups of 6 consecutive points. The network reads *x* groups (input 6) and outputs *y*

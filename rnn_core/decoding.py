@@ -1,0 +1,93 @@
+"""Reading an uploaded file's bytes as text: size checks, the encoding (charset-normalizer where it is
+not plain UTF-8), and the characters plain text may hold. Used by ``userdata`` (texts) and
+``userseries`` (CSV series); see ``userdata`` for the decisions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING
+
+from .messages import clip
+
+if TYPE_CHECKING:
+    from charset_normalizer import CharsetMatch
+
+MAX_BYTES = 5 * 1024 * 1024     # largest upload accepted
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # Unicode category Cc except tab and "\n"
+_CHAOS = 0.2                    # charset-normalizer's default: readings at least this "messy" are doubted
+ENCODINGS = {                   # charset-normalizer's name → the name a person is shown
+    "utf_8": "utf-8", "utf_16": "utf-16", "utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be",
+    "utf_32": "utf-32", "utf_32_le": "utf-32-le", "utf_32_be": "utf-32-be", "cp1252": "windows-1252",
+}
+
+
+def what_file(name: str) -> str:
+    return f"The file {clip(name)!r}" if name else "The file"
+
+
+def _check_bytes(raw: bytes, what: str) -> bytes:
+    if not isinstance(raw, (bytes, bytearray, memoryview)):
+        raise ValueError(f"{what}: got {type(raw).__name__}, expected the file's bytes")
+    raw = bytes(raw)
+    if not raw.strip():
+        raise ValueError(f"{what} is empty. Please choose a file that contains some text.")
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"{what} is {len(raw) / 2**20:.1f} MB; files up to {MAX_BYTES // 2**20} MB are "
+                         "accepted. Please upload a smaller part of it.")
+    return raw
+
+
+def _binary(what: str) -> ValueError:
+    return ValueError(f"{what} looks like a binary file (it contains NUL bytes), not plain text. "
+                      "Please upload a .txt or .csv file.")
+
+
+def _name(match: CharsetMatch) -> str:
+    return ENCODINGS.get(match.encoding, match.encoding)
+
+
+def _tabular(text: str) -> bool:
+    """Mostly ASCII (≥ 80 %) and free of control characters: what a table of numbers reads as (UTF-16
+    or Windows-1252 readings of binary data or of text in another code page are mostly not ASCII)."""
+    return len(text.encode("ascii", "ignore")) >= 0.8 * len(text) and not _CONTROL.search(text)
+
+
+def _detect(raw: bytes, what: str) -> tuple[str, str]:
+    """The text of ``raw`` and its encoding's name (see the module's docstring)."""
+    if b"\x00" not in raw:                 # valid UTF-8 is UTF-8: other encodings almost never are
+        try:
+            return raw.decode("utf-8-sig"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    from charset_normalizer import from_bytes  # lazy: only an upload needs it
+
+    best = from_bytes(raw, cp_isolation=list(ENCODINGS), threshold=_CHAOS).best()
+    if best is not None and best.chaos < _CHAOS:      # not one of the library's fallbacks
+        return str(best), _name(best)
+    for match in from_bytes(raw, cp_isolation=list(ENCODINGS), threshold=1.0):   # every reading
+        if _tabular(str(match)):
+            return str(match), _name(match)
+    if best is not None:
+        return str(best), _name(best)                  # the checks in _decode say what is wrong with it
+    if b"\x00" in raw:
+        raise _binary(what)
+    raise ValueError(f"{what} could not be read as text (it is not UTF-8, UTF-16 or Windows-1252, or it "
+                     "mixes them). Please save it as UTF-8 plain text.")
+
+
+def decode(raw: bytes, what: str) -> tuple[str, str]:
+    """Size, encoding and character checks shared by both loaders: the decoded text and its encoding."""
+    text, encoding = _detect(_check_bytes(raw, what), what)
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).lstrip("\ufeff")
+    if "\x00" in text:
+        raise _binary(what)
+    bad = sorted(set(_CONTROL.findall(text)))
+    if bad:
+        codes = ", ".join(f"U+{ord(c):04X}" for c in bad[:5])
+        raise ValueError(f"{what} contains control characters ({codes}) that plain text does not have; "
+                         "it may be a binary file. Please upload a .txt or .csv file.")
+    if not text.strip():
+        raise ValueError(f"{what} is empty. Please choose a file that contains some text.")
+    return text, encoding
