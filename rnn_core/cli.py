@@ -2,6 +2,7 @@
 
     python -m rnn_core list
     python -m rnn_core train EXPERIMENT [--preset NAME] [--set key=value ...] [--seed N] [--json]
+    python -m rnn_core compare EXPERIMENT --vary knob=v1,v2[,v3] [--preset NAME] [--set …] [--seed N] [--json]
 
 ``--set`` takes the settings of ``rnn_core.schema`` by name (``bptt_truncate=full``); with ``--json``
 the last line printed is one JSON object (non-finite numbers are written as null, and ``diverged``
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from . import schema
+from .compare import parse_spec, runs_of, train_all
 from .config import RunConfig
 from .experiments import experiment_ids, get_experiment
 from .threads import single_thread
@@ -62,14 +64,48 @@ def train(exp_id: str, run: RunConfig, preset: str = "default",
         snap = trainer.run(seconds=PROGRESS_EVERY)
     if shown and progress is not None:
         _progress(progress, exp_id, snap.step, snap.total_steps, time.monotonic() - t0, end="\n")
+    return result(exp_id, preset, trainer)
+
+
+def result(exp_id: str, preset: str, trainer: Trainer) -> dict[str, Any]:
+    """What ``--json`` prints of a finished run: final metrics on all the data (same sampling rng)."""
+    snap, run = trainer.last, trainer.run_cfg
     metrics = snap.metrics
-    if snap.stop is None:                        # final metrics on all the data, same sampling rng
+    if snap.stop is None:
         with single_thread():
             rng = np.random.default_rng([run.train.seed, 2, snap.step])
-            metrics = task.evaluate_full(trainer.model, rng).metrics
+            metrics = trainer.task.evaluate_full(trainer.model, rng).metrics
     return {"experiment": exp_id, "preset": preset, "steps": snap.step, "seconds": round(trainer.wall, 4),
             "config": run.as_dict(), "metrics": plain(metrics), "diverged": snap.stop is not None,
             "stop_reason": snap.stop_reason}
+
+
+def compare(exp_id: str, vary: str, preset: str = "default", sets: list[str] | None = None,
+            seed: int | None = None) -> list[dict[str, Any]]:
+    """The runs of ``--vary knob=v1,v2[,v3]`` trained in lockstep: one result each, plus the knob and
+    its value."""
+    exp = get_experiment(exp_id)
+    spec = parse_spec(vary, exp)
+    runs = runs_of(configure(exp_id, preset, sets, seed), spec, exp)
+    trainers, _ = train_all(exp, runs)
+    return [{**result(exp_id, preset, t), "knob": spec.knob, "value": schema.format_value(spec.knob, v),
+             "final_loss": plain(t.last.train_loss)} for t, v in zip(trainers, spec.values, strict=True)]
+
+
+def compare_table(rows: list[dict[str, Any]]) -> str:
+    """The comparison as a text table: run, value, final loss, metrics, steps, seconds."""
+    names = [k for k, v in rows[0]["metrics"].items() if isinstance(v, (int, float)) or v is None]
+    head = ["run", rows[0]["knob"], "final loss", *names, "steps", "seconds", "stopped"]
+    body = [[str(i + 1), r["value"], _cell(r["final_loss"]), *(_cell(r["metrics"].get(k)) for k in names),
+             str(r["steps"]),
+             f"{r['seconds']:.2f}", "yes" if r["diverged"] else ""] for i, r in enumerate(rows)]
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
+    lines = ["  ".join(x.rjust(w) for x, w in zip(line, widths, strict=True)) for line in [head, *body]]
+    return "\n".join(lines)
+
+
+def _cell(v: Any) -> str:
+    return "–" if v is None else f"{v:.4g}"
 
 
 def _progress(out: TextIO, exp_id: str, step: int, total: int, seconds: float, end: str = "") -> None:
@@ -106,6 +142,11 @@ def _parser() -> argparse.ArgumentParser:
                     help=f"a setting by name: {names}")
     tr.add_argument("--seed", type=int, default=None)
     tr.add_argument("--json", action="store_true", help="print the result as one JSON object (last line)")
+    cp = sub.add_parser("compare", help="2-3 runs that differ in one setting, trained in lockstep")
+    cp.add_argument("experiment")
+    cp.add_argument("--vary", required=True, metavar="KNOB=V1,V2[,V3]", help="e.g. bptt_truncate=1,5,full")
+    for a in ("--preset", "--set", "--seed", "--json"):
+        cp._add_action(next(x for x in tr._actions if a in x.option_strings))
     return ap
 
 
@@ -115,15 +156,21 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(experiment_ids()))
         return 0
     try:
-        run = configure(args.experiment, args.preset, args.sets, args.seed)
-        result = train(args.experiment, run, args.preset, progress=sys.stderr)
+        if args.command == "compare":
+            rows = compare(args.experiment, args.vary, args.preset, args.sets, args.seed)
+        else:
+            run = configure(args.experiment, args.preset, args.sets, args.seed)
+            rows = [train(args.experiment, run, args.preset, progress=sys.stderr)]
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result, allow_nan=False))
+        for r in rows:
+            print(json.dumps(r, allow_nan=False))
+    elif args.command == "compare":
+        print(compare_table(rows))
     else:
-        _print_result(result)
+        _print_result(rows[0])
     return 0
 
 

@@ -75,6 +75,7 @@ class Record:
     clip: float
     bptt_truncate: int | None
     changes: tuple[Change, ...] = ()   # settings changed on the running model since the previous record
+    metrics: dict[str, float] = field(default_factory=dict)   # the task's numeric metrics at this point
 
     @property
     def event(self) -> str | None:

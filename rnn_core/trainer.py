@@ -243,7 +243,7 @@ class Trainer:
         rng = np.random.default_rng([self.run_cfg.train.seed, 2, self.step])
         ev = self.task.evaluate(self.model, rng)
         probe = frozen(self.model.forward(self.task.probe_x).hidden[0])
-        rec = self._record(ev.val_loss)
+        rec = self._record(ev.val_loss, ev.metrics)
         norms = {k: float(np.linalg.norm(g)) for k, g in self._last_grads.items()}
         self._good_params = {k: frozen(v) for k, v in self.model.get_params().items()}
         snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms, probe_hidden=probe,
@@ -254,7 +254,7 @@ class Trainer:
         self.last = snap
         return snap
 
-    def _record(self, val_loss: float | None) -> Record:
+    def _record(self, val_loss: float | None, metrics: dict[str, Any]) -> Record:
         """The interval's means as a new record of the history."""
         iv = self._interval
         rec = Record(
@@ -265,7 +265,8 @@ class Trainer:
             clip_fraction=iv.clipped / iv.n if iv.n else 0.0,
             step_grad_norms=frozen(iv.step_grad_norms()), wall_time=self.wall, lr=self.cfg.lr,
             clip_mode=self.cfg.clip_mode, clip=self.cfg.clip, bptt_truncate=self.cfg.bptt_truncate,
-            changes=tuple(self._changes))
+            changes=tuple(self._changes),
+            metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float, np.number))})
         self._changes, self._interval = [], _Interval(self.task.max_len)
         self._add_history(rec)
         return rec

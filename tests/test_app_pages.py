@@ -5,16 +5,19 @@ preset's values. (``run_every`` never fires in AppTest, so every tick here is an
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from apptest import APP, TIMEOUT, charts, knob_value, open_page, page_runs, run_of, switch, uploader
 from streamlit.testing.v1 import AppTest
 
+from rnn_core import schema
 from rnn_core.experiments import experiment_ids, experiments, get_experiment
 from ui import knobs
 from ui.nav import page_file
 
 IDS = experiment_ids()
+APP_ROOT = Path(APP).parent
 ARTICLE = {   # the article presets' knobs, as the sidebar must show them (stated, not computed)
     "sine": {"hidden_size": 100, "activation": "sigmoid", "init": "uniform01", "optimizer": "sgd",
              "lr": 5e-5, "clip_mode": "value", "clip": 10.0, "bptt_truncate": 5, "batch_size": 1,
@@ -241,3 +244,72 @@ def test_weights_round_trip() -> None:
     assert_clean(at)
     loaded = run_of(at, "elman").snap.params
     assert all((loaded[k] == trained[k]).all() for k in trained)
+
+
+COMPARE = {"sine": "bptt_truncate:1,full", "elman": "cell:rnn,lstm,gru", "dinos": "lr:0.001,0.01",
+           "abcde": "activation:tanh,sigmoid,relu", "xsinx": "clip_mode:off,norm"}
+
+
+@pytest.mark.parametrize("exp_id", IDS)
+def test_compare_mode_trains_runs_in_lockstep(exp_id) -> None:
+    spec = COMPARE.get(exp_id, "hidden_size:8,16")
+    at = open_page(exp_id, compare=spec)
+    assert_clean(at)
+    page = page_runs(at, exp_id)
+    n = len(spec.split(":")[1].split(","))
+    assert page.tag == spec and len(page.runs) == n
+    assert at.selectbox(key="compare_knob").value == spec.split(":")[0]
+    knob = spec.split(":")[0]
+    assert next(w for w in at.sidebar if getattr(w, "key", None) == knob).disabled   # the comparison sets it
+    at.button(key="train_toggle").click().run()
+    at.run()
+    steps = [r.snap.step for r in page.runs]
+    assert steps[0] > 0 and len(set(steps)) == 1, steps
+    shown = charts(at)
+    assert {f"{exp_id}-loss", f"{exp_id}-metric", f"{exp_id}-pred", f"{exp_id}-pred-{n - 1}",
+            f"{exp_id}-grad-heatmap-{n - 1}"} <= set(shown)
+    loss = shown[f"{exp_id}-loss"]["data"]
+    assert [t["name"] for t in loss if t.get("showlegend", True)][:n] == [
+        f"{knob} = {v}" for v in spec.split(":")[1].split(",")]
+    heat = [shown[f"{exp_id}-grad-heatmap" + (f"-{i}" if i else "")]["data"][0] for i in range(n)]
+    assert len({(h["zmin"], h["zmax"]) for h in heat}) == 1          # one colour scale for every run
+    at.button(key="train_toggle").click().run()                      # paused: the table of the runs
+    (table,) = at.dataframe
+    assert list(table.value["run"]) == list(range(1, n + 1)) and list(table.value["steps"]) == steps
+    assert_clean(at)
+
+
+def test_compare_mode_is_left_for_one_run_and_a_bad_spec_says_why() -> None:
+    at = open_page("sine", compare="bptt_truncate:1,full")
+    at.selectbox(key="compare_knob").set_value("none").run()
+    assert len(page_runs(at, "sine").runs) == 1 and "compare" not in at.query_params
+    assert any(t.value == "One run again, step 0." for t in at.toast)
+    bad = open_page("sine", compare="lr:0.1")
+    want = "compare: got 1 value(s) of lr, expected 2 or 3. Showing one run."
+    assert [e.value for e in bad.error] == [want]
+    assert len(page_runs(bad, "sine").runs) == 1 and not bad.exception
+
+
+def lesson_links() -> list[tuple[str, dict[str, str]]]:
+    import re
+    from urllib.parse import parse_qsl
+
+    out = []
+    for e in experiments():
+        text = (APP_ROOT / "content" / f"{e.id}.md").read_text(encoding="utf-8")
+        out += [(e.id, dict(parse_qsl(q))) for q in re.findall(r"\]\(\?([^)]*)\)", text)]
+    return out
+
+
+@pytest.mark.parametrize("exp_id, query", lesson_links(),
+                         ids=lambda v: v if isinstance(v, str) else "&".join(v))
+def test_every_lesson_link_opens_what_it_says(exp_id, query) -> None:
+    at = open_page(exp_id, **query)
+    assert_clean(at)
+    assert not [t.value for t in at.toast if "Ignored" in str(t.value)]     # every value was taken
+    run = run_of(at, exp_id).run.as_dict()
+    for k, v in query.items():
+        if k == "compare":
+            assert page_runs(at, exp_id).tag == v
+        elif k != "preset":
+            assert schema.format_value(k, run[k]) == schema.format_value(k, schema.parse(k, v)), k

@@ -143,10 +143,23 @@ def _truncation_overlay(hist: Sequence[Any], width: int, targets: str) -> tuple[
     return [base, band], "a loss term at every step; each sends gradient back k steps (band = k)"
 
 
-def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None) -> go.Figure:
+def grad_log_range(snaps: Sequence[Any]) -> tuple[int, int] | None:
+    """The log10 colour range of the gradient heatmaps of several runs (shared, so that they compare
+    by eye), None before any of them has a gradient."""
+    logs = [_grad_matrix(history(s)) for s in snaps if history(s)]
+    vals = np.concatenate([g[np.isfinite(g)] for g in logs]) if logs else np.zeros(0)
+    if not vals.size:
+        return None
+    hi = math.ceil(vals.max())
+    return max(math.floor(vals.min()), hi - 2 * MAX_DECADES), max(hi, math.floor(vals.min()) + 1)
+
+
+def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None,
+                        z_range: tuple[int, int] | None = None) -> go.Figure:
     """‖∂L/∂h_t‖ per time step (y) over training (x), log10 colour, the truncation window drawn on it.
 
-    ``targets`` is the task's "last" (many-to-one) or "all" (many-to-many)."""
+    ``targets`` is the task's "last" (many-to-one) or "all" (many-to-many); ``z_range`` fixes the
+    log10 colour range (runs compared side by side share one)."""
     hist = history(snap)
     x_max = _x_max(snap, x_max)
     title, xt, yt = "Gradient reaching h_t, ‖∂L/∂h_t‖", "training step", "time step t"
@@ -156,9 +169,7 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None) -> go
         return empty_figure(title, xt, yt, uirevision="grad_heatmap", x_range=step_range([], x_max),
                             y_range=(-0.5, max(width, 1) - 0.5))
     steps = [r.step for r in hist]
-    lo, hi = math.floor(np.nanmin(logs)), math.ceil(np.nanmax(logs))     # whole history: only widens
-    hi = max(hi, lo + 1)
-    lo = max(lo, hi - 2 * MAX_DECADES)                                   # a blow-up keeps the colours apart
+    lo, hi = z_range or grad_log_range([snap])                            # whole history: only widens
     ticks = list(range(lo, hi + 1, max(1, math.ceil((hi - lo) / 6))))
     cols = np.unique(np.linspace(0, len(hist) - 1, min(len(hist), MAX_COLUMNS)).round().astype(int))
     z = logs[cols].T.astype(np.float32)                                   # (time, columns): light to send

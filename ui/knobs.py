@@ -142,8 +142,9 @@ def preset_changed() -> bool:
     return bool(st.session_state.pop(PRESET_FLAG, False))
 
 
-def render_knobs(exp: Experiment, preset: str, lim: Limits) -> dict[str, Any]:
-    """Every knob widget of the sidebar, by section; returns the values by config name."""
+def render_knobs(exp: Experiment, preset: str, lim: Limits, compared: str | None = None) -> dict[str, Any]:
+    """Every knob widget of the sidebar, by section; returns the values by config name. The
+    ``compared`` knob's widget is disabled: the comparison sets it."""
     d = clamp(knob_values(exp, exp.preset(preset)), lim)         # widget defaults: the preset's values
     v: dict[str, Any] = {}
     for title, names in SECTIONS:
@@ -155,7 +156,7 @@ def render_knobs(exp: Experiment, preset: str, lim: Limits) -> dict[str, Any]:
             if title != "More settings":
                 st.subheader(title, anchor=False)
             for name in shown:
-                v[name] = _widget(name, d[name], lim, v)
+                v[name] = _widget(name, d[name], lim, v, compared == name)
     return v
 
 
@@ -173,10 +174,11 @@ def _disabled(name: str, v: dict[str, Any], lim: Limits) -> bool:
             "batch_size": lim.hi("batch_size") == 1}.get(name, False)
 
 
-def _widget(name: str, default: Any, lim: Limits, v: dict[str, Any]) -> Any:
+def _widget(name: str, default: Any, lim: Limits, v: dict[str, Any], compared: bool = False) -> Any:
     """The widget of one knob, its kind and range from the schema and the task's limits."""
-    knob, off = schema.KNOB[name], _disabled(name, v, lim)
-    common = {"key": name, "bind": "query-params", "help": _help(name), "disabled": off}
+    knob, off = schema.KNOB[name], _disabled(name, v, lim) or compared
+    why = " Set by the comparison (Compare runs, above)." if compared else ""
+    common = {"key": name, "bind": "query-params", "help": _help(name) + why, "disabled": off}
     if knob.kind == "choice":
         options = knob.choices if name != "cell" or v.get("backend") == "torch" else ("rnn",)
         index = options.index(default) if default in options else 0

@@ -10,19 +10,22 @@ registry (rnn_core.experiments) and the experiment's panels (ui/panels/<id>.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
+from rnn_core.compare import Spec, runs_of
 from rnn_core.experiments import Experiment, get_experiment
 
-from . import figures, knobs, live, words
+from . import compare, figures, knobs, live, words
 from .charts import CHART_HEIGHT, chart, guarded, key
 from .live import PageRuns, RunState
 from .mpa import through_app
 from .panels import Panels, panels_for, prediction_figures
 from .transfer import downloads
-from .uploads import data_picker
+from .uploads import UserData, data_picker
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 PAGE_KEY = "_page"                       # the page this session showed last
@@ -45,7 +48,7 @@ def experiment_page(exp_id: str) -> None:
         st.title(exp.title, anchor=False)
         st.caption(exp.blurb)
         lesson(exp)
-        page = settings(exp)
+        page, spec = settings(exp)
         if page is None:
             return
         top = st.columns([1, 1], vertical_alignment="center")
@@ -53,25 +56,34 @@ def experiment_page(exp_id: str) -> None:
             live.controls(page)
         with top[1]:
             downloads(page.first)
-    live.live_fragment(exp_id, _drawer(exp, panels_for(exp_id)))
+    draw = _drawer(exp, panels_for(exp_id)) if spec is None else compare.drawer(exp, spec, cached_figures)
+    live.live_fragment(exp_id, draw)
 
 
-def settings(exp: Experiment) -> PageRuns | None:
-    """Sidebar data and knobs → run configs → this session's runs (built, changed live, or rebuilt);
-    then the buttons pressed since the last run. None only if no run could be built."""
-    fresh = st.session_state.get(PAGE_KEY) != exp.id
-    st.session_state[PAGE_KEY] = exp.id
-    page = live.get_page(exp.id)
+@dataclass
+class Sidebar:
+    """What the sidebar says: the data, the knob ranges, the preset, the knob values, the comparison."""
+
+    user: UserData | None
+    lim: knobs.Limits
+    preset: str
+    values: dict[str, Any]
+    spec: Spec | None
+
+
+def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
+    """The data picker, the comparison, the preset and every knob, in the sidebar."""
     with st.sidebar:
         user = data_picker(exp.id, exp.upload, fresh) if exp.upload else None
-        raw = None if user is None else user.data
         try:
-            lim = knobs.limits_for(exp.id, None if user is None else user.file_id, raw)
+            lim = knobs.limits_for(exp.id, None if user is None else user.file_id,
+                                   None if user is None else user.data)
         except ValueError as e:
             st.error(f"This data does not fit the experiment: {e}")
-            user, raw, lim = None, None, knobs.limits(exp.id)
+            user, lim = None, knobs.limits(exp.id)
         for notice in knobs.check_url(exp, lim) if fresh else ():       # a link's values, once
             st.toast(notice, icon=":material/link_off:")
+        spec = compare.spec_widget(exp, lim, fresh)
         preset = knobs.preset_widget(exp, page.preset if fresh and page is not None else None)
         if fresh and page is not None:                       # back on this page: its run, paused
             knobs.seed_state(knobs.clamp(knobs.knob_values(exp, page.first.run), lim))
@@ -79,22 +91,35 @@ def settings(exp: Experiment) -> PageRuns | None:
         elif fresh or knobs.preset_changed():                # a page's own preset, not another page's
             knobs.seed_state(knobs.clamp(knobs.knob_values(exp, exp.preset(preset)), lim))
         knobs.fit_state(lim, exp.knobs)
-        values = knobs.render_knobs(exp, preset, lim)
+        values = knobs.render_knobs(exp, preset, lim, compared=None if spec is None else spec.knob)
+    return Sidebar(user, lim, preset, values, spec)
+
+
+def settings(exp: Experiment) -> tuple[PageRuns | None, Spec | None]:
+    """Sidebar → run configs (one, or one per compared value) → this session's runs (built, changed
+    live, or rebuilt); then the buttons pressed since the last run. None only if no run could be built."""
+    fresh = st.session_state.get(PAGE_KEY) != exp.id
+    st.session_state[PAGE_KEY] = exp.id
+    page = live.get_page(exp.id)
+    side = sidebar(exp, page, fresh)
+    raw = None if side.user is None else side.user.data
+    tag = None if side.spec is None else side.spec.text
     try:
-        runs = [knobs.run_from_values(exp, preset, values, raw)]
+        base = knobs.run_from_values(exp, side.preset, side.values, raw)
+        runs = [base] if side.spec is None else runs_of(base, side.spec, exp, raw)
         if page is None:
-            return live.handle_flags(live.start(exp.id, runs, preset, user))
+            return live.handle_flags(live.start(exp.id, runs, side.preset, side.user, tag)), side.spec
         with page.lock:
-            page, message = live.sync(page, runs, preset, user)
+            page, message = live.sync(page, runs, side.preset, side.user, tag)
     except ValueError as e:
         st.error(f"These settings do not work together: {e}")
         if page is None:
-            return None
+            return None, None
         message = None
     if message:
         st.toast(message, icon=":material/tune:")
     with page.lock:
-        return live.handle_flags(page)
+        return live.handle_flags(page), (side.spec if page.tag == tag else None)
 
 
 def _drawer(exp: Experiment, panels: Panels) -> Callable[[PageRuns], None]:
@@ -133,6 +158,8 @@ def status(exp: Experiment, page: PageRuns) -> None:
                     "new weights.", icon=":material/check_circle:")
     elif page.notice and page.playing:
         box.info(page.notice, icon=":material/play_arrow:")
+    if (cost := live.slow_step(page)) is not None and page.playing:
+        box.info(words.slow(cost, live.TICK_SECONDS), icon=":material/speed:")
     box.progress(min(1.0, s.step / s.total_steps) if s.total_steps else 0.0,
                  text=status_line(exp, page))
 

@@ -35,6 +35,7 @@ TICK_SECONDS = 0.15              # training budget of one tick, shared by the pa
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 MIN_TICKS = 40                   # a short run is spread over at least this many ticks (~20 s) to be seen
 TIMINGS = 200                    # ticks whose timings are kept (bench/ui.py reads them)
+OVERRUN = 1.5                    # a tick may overrun its budget this much (evaluation, noise) before it owes
 
 
 @dataclass
@@ -71,6 +72,8 @@ class PageRuns:
     playing: bool = False
     flags: set[str] = field(default_factory=set)           # "toggle", "step", "reset" from callbacks
     notice: str | None = None                               # said once above the status line
+    tag: str | None = None                                  # the comparison the runs make, None: one run
+    debt: float = 0.0                                       # seconds of training past the budget, to repay
     timings: deque[tuple[float, float, float]] = field(         # seconds: train, draw, draw CPU
         default_factory=lambda: deque(maxlen=TIMINGS))
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # one mutator at a time
@@ -100,15 +103,16 @@ def build(exp_id: str, run: RunConfig, data: UserData | None = None, slot: int =
     return RunState(exp_id=exp_id, slot=slot, trainer=trainer, snap=trainer.snapshot(), data=data)
 
 
-def start(exp_id: str, runs: list[RunConfig], preset: str, data: UserData | None = None) -> PageRuns:
-    """The page's runs, built fresh, stored in session state."""
-    page = PageRuns(exp_id, preset, [build(exp_id, r, data, i) for i, r in enumerate(runs)])
+def start(exp_id: str, runs: list[RunConfig], preset: str, data: UserData | None = None,
+          tag: str | None = None) -> PageRuns:
+    """The page's runs, built fresh, stored in session state (``tag``: the comparison they make)."""
+    page = PageRuns(exp_id, preset, [build(exp_id, r, data, i) for i, r in enumerate(runs)], tag=tag)
     st.session_state[state_key(exp_id)] = page
     return page
 
 
-def sync(page: PageRuns, runs: list[RunConfig], preset: str,
-         data: UserData | None = None) -> tuple[PageRuns, str | None]:
+def sync(page: PageRuns, runs: list[RunConfig], preset: str, data: UserData | None = None,
+         tag: str | None = None) -> tuple[PageRuns, str | None]:
     """Bring the runs in line with the knobs and the data: live knobs go to ``trainer.apply`` (a marker
     on the loss curve), other knobs, new data or another number of runs rebuild them. Returns the page
     in force and a message for a toast."""
@@ -116,11 +120,13 @@ def sync(page: PageRuns, runs: list[RunConfig], preset: str,
     new_data = (None if data is None else data.file_id) != page.first.data_id
     changed = sorted({k for old, new in zip(page.runs, runs, strict=False)
                       for k in needs_rebuild(old.run, new)})
-    if changed or new_data or len(runs) != len(page.runs):
-        fresh = start(page.exp_id, runs, preset, data)
+    if changed or new_data or tag != page.tag:
+        fresh = start(page.exp_id, runs, preset, data, tag)
         fresh.playing, fresh.flags = page.playing, page.flags   # buttons pressed with the change count
+        if tag != page.tag:
+            return fresh, (f"Comparing {len(runs)} runs: {tag}, step 0." if tag else "One run again, step 0.")
         what = f"{words.names(changed)} changed" if changed else (
-            f"training on {data.name}" if data else "the built-in data" if new_data else "runs changed")
+            f"training on {data.name}" if data else "the built-in data")
         return fresh, f"New model ({what}): {model_summary(runs[0])}, step 0."
     applied, was_done = [], page.done
     for state, run in zip(page.runs, runs, strict=True):
@@ -145,7 +151,7 @@ def handle_flags(page: PageRuns) -> PageRuns:
     step, reset."""
     flags, page.flags = page.flags, set()
     if "reset" in flags:
-        return start(page.exp_id, [r.run for r in page.runs], page.preset, page.first.data)
+        return start(page.exp_id, [r.run for r in page.runs], page.preset, page.first.data, page.tag)
     if "toggle" in flags:
         if page.playing:
             page.playing = False
@@ -196,21 +202,36 @@ def controls(page: PageRuns) -> None:
 def tick(page: PageRuns, seconds: float = TICK_SECONDS) -> None:
     """Train for a time budget if playing (no st.* inside), every run the same number of steps, and
     stop when every run is done. A run short enough to end in a few ticks gets at most
-    total_steps / MIN_TICKS steps a tick, so it can be watched."""
+    total_steps / MIN_TICKS steps a tick, so it can be watched. Settings whose single update costs
+    more than the budget do not take more than their share: the time spent past the budget is paid
+    back by ticks that only redraw (``PageRuns.debt``), so other sessions keep their pace."""
     if not page.playing:
         return
     with page.lock:
         if not page.playing:                    # paused while this tick waited for the lock
             return
-        lead = page.first
-        cap = max(1, -(-lead.trainer.total_steps // MIN_TICKS))
-        before = lead.snap.step
-        train(lead, steps=cap, seconds=seconds / len(page.runs))
-        n = max(1, lead.snap.step - before)
-        for state in page.runs[1:]:
-            train(state, steps=n)
+        if page.debt > 0:
+            page.debt = max(0.0, page.debt - seconds)
+            return
+        t0 = time.perf_counter()
+        going = [r for r in page.runs if not r.snap.done]     # a run that stopped waits; the others go on
+        cap = max(1, -(-going[0].trainer.total_steps // MIN_TICKS))
+        if len(going) == 1:
+            train(going[0], steps=cap, seconds=seconds)
+        else:                           # the same steps for each, as many as the budget pays for all
+            cost = sum(r.cache.get("step_seconds", 1e-3) for r in going)
+            n = max(1, min(cap, int(seconds / cost)))
+            for state in going:
+                train(state, steps=n)
+        page.debt = max(0.0, time.perf_counter() - t0 - OVERRUN * seconds)
         if page.done:
             page.playing = False
+
+
+def slow_step(page: PageRuns, seconds: float = TICK_SECONDS) -> float | None:
+    """Seconds of one update of the page's runs when that is more than a tick's budget, else None."""
+    cost = sum(r.cache.get("step_seconds", 0.0) for r in page.runs if not r.snap.done)
+    return cost if cost > seconds else None
 
 
 def train(state: RunState, steps: int, seconds: float | None = None) -> None:
@@ -218,8 +239,11 @@ def train(state: RunState, steps: int, seconds: float | None = None) -> None:
     snapshot: evaluating a model whose numbers overflowed can fail again, so it is not retried."""
     if state.snap.done:
         return
+    wall, step = state.snap.wall_time, state.snap.step
     try:
         state.snap = state.trainer.run(steps=steps, seconds=seconds)
+        if state.snap.step > step:                          # what one update costs, for the budget
+            state.cache["step_seconds"] = (state.snap.wall_time - wall) / (state.snap.step - step)
     except Exception as e:  # noqa: BLE001 -- nothing a person does may show a traceback
         LOG.exception("training step failed")
         stop = Stop("error", state.trainer.step + 1, detail=str(e)[:200])

@@ -44,6 +44,7 @@ _component = st.components.v2.component(NAME, js=(HERE / "liveplot.js").read_tex
 
 
 def plot(fig: Any, key: str, height: int, config: dict[str, Any] | None = None) -> None:
-    """Draw ``fig`` (a plotly Figure) in the chart keyed ``key``, updating it in place."""
-    spec = pio.json.to_json_plotly({**fig.to_plotly_json(), "config": config or {}})
+    """Draw ``fig`` (a plotly Figure, or its dict) in the chart keyed ``key``, updating it in place."""
+    spec = pio.json.to_json_plotly({**(fig if isinstance(fig, dict) else fig.to_plotly_json()),
+                                    "config": config or {}})
     _component(key=key, data=spec.encode("utf-8"), height=height)

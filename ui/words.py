@@ -54,6 +54,13 @@ def stop(s: Stop) -> str:
             "gradient clipping, then press Train to go on, or Reset.")
 
 
+def slow(step_seconds: float, budget: float) -> str:
+    """Why a page with heavy settings trains on fewer ticks."""
+    return (f"One update takes {1000 * step_seconds:.0f} ms, longer than a live tick "
+            f"({1000 * budget:.0f} ms): this page trains on fewer ticks so that it does not slow anyone "
+            "else down. A smaller hidden size, batch or BPTT truncation makes it live again.")
+
+
 def metric(exp: Experiment, name: str) -> str:
     """The experiment's label of a metric ("validation RMSE")."""
     return next((m.label for m in exp.metrics if m.name == name), name.replace("_", " "))

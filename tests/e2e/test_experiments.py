@@ -136,3 +136,16 @@ def test_sessions_do_not_share_runs(app_server: Any, new_page: Any) -> None:
     assert step(a) > 1, "the first session's run was reset by the other session"
     for p in (a, b):
         assert_no_exception(p)
+
+
+def test_a_comparison_link_trains_two_runs_side_by_side(app_server: Any, page: Any, shoot: Any) -> None:
+    open_app(page, f"{app_server.url}/{SINE.url_path}?compare=bptt_truncate:1,full")
+    assert_no_exception(page)
+    train(page)
+    key = loss_key(SINE)
+    for name in ("bptt_truncate = 1", "bptt_truncate = full"):
+        n = wait_trace_points(page, key, name, 1)
+        wait_trace_points(page, key, name, n)                          # and it keeps growing
+    assert "compare=bptt_truncate%3A1%2Cfull" in page.url or "compare=bptt_truncate:1,full" in page.url
+    assert_no_exception(page)
+    shoot()

@@ -1,0 +1,101 @@
+"""Figures of a comparison (plain functions of snapshots, no streamlit): the runs' losses and their task
+metric overlaid, one colour per run, the colour and the run's name the same on every chart of the page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .figures import stop_marker
+from .plotstyle import (
+    MAX_DECADES,
+    empty_figure,
+    history,
+    log_axis,
+    log_range,
+    make_figure,
+    num,
+    positive,
+    step_range,
+)
+
+RUN_COLORS = ("#1f77b4", "#e8710a", "#8e44ad")       # blue, orange, purple: run 1, 2, 3
+
+
+def run_color(i: int) -> str:
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def _x_max(snaps: Sequence[Any]) -> int | None:
+    tops = [getattr(s, "total_steps", None) for s in snaps]
+    return max((t for t in tops if t), default=None)
+
+
+def loss_overlay(snaps: Sequence[Any], labels: Sequence[str], val_name: str = "validation") -> go.Figure:
+    """Every run's training loss (solid) and held-out loss (dotted), log y, a ✕ where a run stopped."""
+    title, xt, yt = "Loss of each run", "training step", "loss (log scale)"
+    hists = [history(s) for s in snaps]
+    if not any(hists):
+        return empty_figure(title, xt, yt, uirevision="cmp-loss", y_log=True, y_range=(-3, 1))
+    traces, ys = [], []
+    for i, (hist, label) in enumerate(zip(hists, labels, strict=True)):
+        steps = np.array([r.step for r in hist])
+        train, val = positive(r.train_loss for r in hist), positive(r.val_loss for r in hist)
+        ys += [train, val]
+        traces.append(_line(steps, train, label, run_color(i), "solid", group=label))
+        if np.any(np.isfinite(val)):
+            traces.append(_line(steps, val, f"{label}: {val_name}", run_color(i), "dot", group=label,
+                                legend=False))
+    yr = log_range(*ys)
+    yr[0] = max(yr[0], yr[1] - MAX_DECADES)
+    for s, hist in zip(snaps, hists, strict=True):
+        traces += stop_marker(s, np.array([r.step for r in hist]), 10 ** yr[1])
+    steps_all = [r.step for h in hists for r in h]
+    sub = f"solid: train · dotted: {val_name}" if any(t.line.dash == "dot" for t in traces
+                                                        if isinstance(t, go.Scatter) and t.line) else None
+    return make_figure(traces, title, xt, yt, uirevision="cmp-loss", y=log_axis(yr), subtitle=sub,
+                       x={"range": step_range(steps_all, _x_max(snaps))})
+
+
+def metric_overlay(snaps: Sequence[Any], labels: Sequence[str], metric: str, metric_label: str,
+                   log: bool = True) -> go.Figure:
+    """Every run's task metric over training (from the history's records), one line per run."""
+    title, xt = f"{metric_label[:1].upper()}{metric_label[1:]} of each run", "training step"
+    hists = [history(s) for s in snaps]
+    read = positive if log else (lambda vs: np.array([num(v) for v in vs], dtype=float))
+    series = [(np.array([r.step for r in h]), read(r.metrics.get(metric) for r in h)) for h in hists]
+    yt = metric_label + (" (log scale)" if log else "")
+    if not any(np.any(np.isfinite(v)) for _, v in series):
+        return empty_figure(title, xt, yt, uirevision="cmp-metric", y_log=log,
+                            y_range=(-3, 1) if log else (0, 1))
+    traces = [_line(x, v, label, run_color(i), "solid") for i, ((x, v), label)
+              in enumerate(zip(series, labels, strict=True))]
+    steps_all = [r.step for h in hists for r in h]
+    if log:
+        yr = log_range(*(v for _, v in series))
+        y = log_axis([max(yr[0], yr[1] - MAX_DECADES), yr[1]])
+    else:
+        y = {"range": [0, 1.05]}
+    return make_figure(traces, title, xt, yt, uirevision="cmp-metric", y=y,
+                       x={"range": step_range(steps_all, _x_max(snaps))})
+
+
+def _line(x: np.ndarray, y: np.ndarray, name: str, color: str, dash: str, group: str | None = None,
+          legend: bool = True) -> go.Scatter:
+    return go.Scatter(x=x, y=y, name=name, mode="lines", line={"color": color, "width": 2.5, "dash": dash},
+                      legendgroup=group, showlegend=legend,
+                      hovertemplate="step %{x}<br>%{y:.4g}<extra>" + name + "</extra>")
+
+
+def titled(fig: Any, label: str, i: int) -> dict[str, Any]:
+    """A figure's dict titled with the run's name in the run's colour (small multiples: the row says
+    what the charts show, each title which run)."""
+    spec = fig.to_plotly_json()
+    title = dict(spec["layout"].get("title") or {})
+    title["text"] = f"<span style='color:{run_color(i)}'>■ {label}</span>"
+    title["subtitle"] = {"text": ""}
+    spec["layout"] = {**spec["layout"], "title": title}
+    return spec
