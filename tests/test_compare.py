@@ -97,3 +97,15 @@ def test_cli_compare_table_and_bad_spec(capsys):
     assert [line.split()[:2] for line in out[1:]] == [["1", "2"], ["2", "8"]]
     assert cli.main(["compare", "elman", "--vary", "hidden_size=8"]) == 2
     assert "expected 2 or 3" in capsys.readouterr().err
+
+
+def test_cli_json_is_strict_json_when_a_run_diverges(capsys):
+    def refuse(name):
+        raise AssertionError(f"{name} in the JSON output")
+
+    args = ["train", "sine", "--json", "--set", "lr=1", "--set", "optimizer=sgd", "--set", "clip_mode=off",
+            "--set", "activation=relu", "--set", "hidden_size=64"]
+    assert cli.main(args) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1], parse_constant=refuse)
+    assert out["diverged"] is True and out["stop_reason"].startswith("the ")
+    assert out["metrics"]["val_rmse"] is None                        # inf written as null

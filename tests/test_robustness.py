@@ -340,3 +340,73 @@ def test_switching_backend_and_page_mid_run() -> None:
     assert run_of(at, "elman") is state and not page_runs(at, "elman").playing
     assert at.radio(key="backend").value == "torch"
     assert_sane(at, "elman")
+
+
+# ----------------------------------------------------------------------------- the fuzzing issue's cases
+
+def test_a_refused_file_after_a_good_one_keeps_the_data_the_run_and_the_message() -> None:
+    at = open_page("sine")
+    values = "\n".join(f"{np.sin(0.3 * i):.4f}" for i in range(120))
+    uploader(at, "upload").set_value(("good.csv", f"value\n{values}\n".encode(), "text/csv")).run()
+    at.button(key="step").click().run()
+    state = run_of(at, "sine")
+    assert state.data.name == "good.csv" and state.snap.step == 1
+    uploader(at, "upload").set_value(("bad.csv", PNG, "text/csv")).run()
+    for _ in range(2):                                               # and on the runs that follow
+        assert run_of(at, "sine") is state and state.data.name == "good.csv" and state.snap.step == 1
+        (message,) = [e.value for e in at.error]
+        assert "binary" in message and message.endswith("Still training on good.csv.")
+        assert not [t.value for t in at.toast if "New model" in str(t.value)]
+        at.run()
+
+
+def test_a_csv_trains_on_the_column_named_like_values_and_the_person_can_choose() -> None:
+    at = open_page("sine")
+    rows = "\n".join(f"{i % 12 + 1},{10 + 8 * np.sin(0.5 * i):.3f}" for i in range(120))
+    weather = f"month,temperature\n{rows}\n".encode()
+    uploader(at, "upload").set_value(("weather.csv", weather, "text/csv")).run()
+    state = run_of(at, "sine")
+    assert state.data.column == "temperature" and max(state.snap.predictions["series"]) > 12
+    assert any("Training on column 'temperature'" in c.value and "Read as utf-8." in c.value
+               for c in at.caption)
+    at.selectbox(key="series_column").set_value("month").run()
+    state = run_of(at, "sine")
+    assert state.data.column == "month" and max(state.snap.predictions["series"]) == 12
+    huge = "\n".join(f"{v}" for v in [1e308, -1e308] * 30)
+    uploader(at, "upload").set_value(("huge.csv", f"x\n{huge}\n".encode(), "text/csv")).run()
+    assert any("too large" in e.value for e in at.error) and run_of(at, "sine").data.column == "month"
+
+
+def test_the_encoding_of_a_text_is_detected_and_said() -> None:
+    at = open_page("dinos")
+    names = "\n".join(["rex", "ana", "bea", "cléo", "dora", "émile", "fanny", "gaël", "hélène", "iñes"] * 4)
+    uploader(at, "upload").set_value(("names.txt", names.encode("cp1252"), "text/plain")).run()
+    assert any("Read as windows-1252." in c.value for c in at.caption)
+    assert "é" in run_of(at, "dinos").view.vocab.chars
+
+
+def test_memory_returns_after_five_sessions_upload_a_large_text_and_leave() -> None:
+    """The fuzzing issue's 4.9 MB text of one-letter lines: read in well under the minute it took,
+    and the memory it used is given back when the sessions go (one corpus is kept: the latest)."""
+    import time
+
+    from rnn_core import memory
+
+    def rss_mb() -> float:
+        memory.release()
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+    big = ("a\n" * 2_450_000).encode()
+    open_page("dinos")
+    idle = rss_mb()
+    for _ in range(5):
+        t0 = time.perf_counter()
+        at = open_page("dinos")
+        uploader(at, "upload").set_value(("big.txt", big, "text/plain")).run()
+        assert time.perf_counter() - t0 < 20, "reading the upload took far too long"
+        assert run_of(at, "dinos").data.name == "big.txt" and not at.exception
+        assert any("100,000 of them, spread evenly" in c.value for c in at.caption)
+        del at
+    after = rss_mb()
+    assert after <= 1.2 * idle + 20, f"idle {idle:.0f} MB, after five sessions {after:.0f} MB"

@@ -213,19 +213,24 @@ def model_summary(run: RunConfig) -> str:
     return f"{cell}, {m.hidden_size} hidden units, {m.backend}"
 
 
+def _from_url(name: str, lim: Limits) -> tuple[Any, str, str]:
+    """(value, text, why not): a knob's URL value as this page's widget can hold it, or why it cannot."""
+    texts = st.query_params.get_all(name)
+    text = texts[-1] if texts else ""
+    try:
+        value = FULL if name == "bptt_truncate" and text.strip().lower() == FULL else schema.parse(name, text)
+    except ValueError as e:
+        return None, text, "expected " + str(e).partition("expected ")[2] if "expected " in str(e) else str(e)
+    ok = clamp({name: value}, lim)[name] == value and (name != "lr" or value in lim.lr_options)
+    return value, text, "" if ok else f"this page offers {_range(name, lim)}"
+
+
 def check_url(exp: Experiment, lim: Limits) -> list[str]:
     """Drop every knob value of the URL that its widget cannot hold (not a value of the schema, or
     outside what this page offers), before any widget reads it; returns a notice for each."""
     notices = []
     for name in [k for k in st.query_params if k in exp.knobs]:
-        text = st.query_params.get_all(name)[-1] if st.query_params.get_all(name) else ""
-        try:
-            value = FULL if name == "bptt_truncate" and text.strip().lower() == FULL else \
-                schema.parse(name, text)
-            ok = clamp({name: value}, lim)[name] == value and (name != "lr" or value in lim.lr_options)
-            why = "" if ok else f"this page offers {_range(name, lim)}"
-        except ValueError as e:
-            why = "expected " + str(e).partition("expected ")[2] if "expected " in str(e) else str(e)
+        _, text, why = _from_url(name, lim)
         if why:
             try:
                 del st.query_params[name]
@@ -233,6 +238,12 @@ def check_url(exp: Experiment, lim: Limits) -> list[str]:
                 pass
             notices.append(f"Ignored {name}={text[:40]!r} from the link: {why}.")
     return notices
+
+
+def url_values(exp: Experiment, lim: Limits) -> dict[str, Any]:
+    """The knob values of the URL that this page's widgets can hold."""
+    found = {name: _from_url(name, lim) for name in st.query_params if name in exp.knobs}
+    return {name: value for name, (value, _, why) in found.items() if not why}
 
 
 def _range(name: str, lim: Limits) -> str:

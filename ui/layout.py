@@ -10,6 +10,7 @@ registry (rnn_core.experiments) and the experiment's panels (ui/panels/<id>.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,9 @@ def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
     with st.sidebar:
         user = data_picker(exp.id, exp.upload, fresh) if exp.upload else None
         try:
-            lim = knobs.limits_for(exp.id, None if user is None else user.file_id,
-                                   None if user is None else user.data)
+            with st.spinner("Preparing your data …") if user is not None else nullcontext():
+                lim = knobs.limits_for(exp.id, None if user is None else user.file_id,
+                                       None if user is None else user.data)
         except ValueError as e:
             st.error(f"This data does not fit the experiment: {e}")
             user, lim = None, knobs.limits(exp.id)
@@ -89,7 +91,8 @@ def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
             knobs.seed_state(knobs.clamp(knobs.knob_values(exp, page.first.run), lim))
             page.playing = False
         elif fresh or knobs.preset_changed():                # a page's own preset, not another page's
-            knobs.seed_state(knobs.clamp(knobs.knob_values(exp, exp.preset(preset)), lim))
+            values = knobs.clamp(knobs.knob_values(exp, exp.preset(preset)), lim)
+            knobs.seed_state(values | (knobs.url_values(exp, lim) if fresh else {}))   # a link's wins
         knobs.fit_state(lim, exp.knobs)
         values = knobs.render_knobs(exp, preset, lim, compared=None if spec is None else spec.knob)
     return Sidebar(user, lim, preset, values, spec)

@@ -27,7 +27,7 @@ from rnn_core.snapshot import Snapshot, Stop
 from rnn_core.trainer import Trainer
 
 from . import words
-from .knobs import model_summary, needs_rebuild
+from .knobs import model_summary, needs_rebuild, request_defaults
 from .uploads import UserData
 
 LOG = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ TICK_SECONDS = 0.15              # training budget of one tick, shared by the pa
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 MIN_TICKS = 40                   # a short run is spread over at least this many ticks (~20 s) to be seen
 TIMINGS = 200                    # ticks whose timings are kept (bench/ui.py reads them)
+RESTARTED = "_click_heard"       # a button's callback ran this run (a click without it: a new session)
 OVERRUN = 1.5                    # a tick may overrun its budget this much (evaluation, noise) before it owes
 
 
@@ -140,8 +141,9 @@ def sync(page: PageRuns, runs: list[RunConfig], preset: str, data: UserData | No
 
 
 def request(exp_id: str, flag: str) -> None:
-    """Button callback: only records what was asked."""
+    """Button callback: only records what was asked (and that a click was heard, see controls)."""
     page = get_page(exp_id)
+    st.session_state[RESTARTED] = True               # (controls() reads it: this click was heard)
     if page is not None:
         page.flags.add(flag)
 
@@ -185,18 +187,22 @@ def controls(page: PageRuns) -> None:
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     ended = page.done and not page.playing
     label = "Pause" if page.playing else "Continue" if ended else "Train"
-    row.button(label, key="train_toggle", type="primary",
+    pressed = row.button(label, key="train_toggle", type="primary",
                icon=":material/pause:" if page.playing else ":material/play_arrow:",
                on_click=request, args=(page.exp_id, "toggle"),
                help="Train live; press again to pause." if not ended else
                "Go on training: another block of epochs, or from the last good step after a stop.")
-    row.button("Step", key="step", icon=":material/skip_next:", on_click=request,
-               args=(page.exp_id, "step"), help="One optimizer update.")
-    row.button("Reset", key="reset", icon=":material/restart_alt:", on_click=request,
-               args=(page.exp_id, "reset"), help="New weights, step 0, the same settings.")
-    from .knobs import request_defaults
+    pressed |= row.button("Step", key="step", icon=":material/skip_next:", on_click=request,
+                          args=(page.exp_id, "step"), help="One optimizer update.")
+    pressed |= row.button("Reset", key="reset", icon=":material/restart_alt:", on_click=request,
+                          args=(page.exp_id, "reset"), help="New weights, step 0, the same settings.")
     row.button("Defaults", key="defaults", icon=":material/settings_backup_restore:",
                on_click=request_defaults, help="Every knob back to the preset's value.")
+    if pressed and not st.session_state.pop(RESTARTED, False):
+        # a click whose callback never ran: it reached a new session (the server restarted and the
+        # tab reconnected); the run is new, built from the link's settings
+        st.info("The server restarted, so this is a new run with the settings in this page's link. "
+                "Press the button again.", icon=":material/restart_alt:")
 
 
 def tick(page: PageRuns, seconds: float = TICK_SECONDS) -> None:

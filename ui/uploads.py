@@ -75,7 +75,8 @@ def data_picker(exp_id: str, kind: str, fresh: bool) -> UserData | None:
         seen = (current.file_id.split(":")[0] if current else None, refused[0] if refused else None)
         if up is not None and up.file_id not in seen:
             try:
-                current = read(kind, up.getvalue(), up.name, up.file_id)
+                with st.spinner(f"Reading {up.name} …"):
+                    current = read(kind, up.getvalue(), up.name, up.file_id)
                 ss[_key(exp_id)], refused = current, None
                 ss.pop(f"_refused:{exp_id}", None)
             except Exception as e:  # noqa: BLE001 -- a ValueError says why; nothing else may show a traceback
@@ -97,7 +98,9 @@ def data_picker(exp_id: str, kind: str, fresh: bool) -> UserData | None:
 
 def _in_force(exp_id: str, kind: str, current: UserData, gone: bool) -> UserData | None:
     """What the data in force says of itself, its column choice (a series) and a way back."""
-    st.caption(f"Training on **{current.name}**. {current.note}")
+    from rnn_core.experiments import get_experiment
+    extra = get_experiment(exp_id).data_note(current.data)
+    st.caption(f"Training on **{current.name}**. {current.note} {extra}".strip())
     if kind == "series" and len(current.columns) > 1:
         if st.session_state.get("series_column") not in current.columns:
             st.session_state["series_column"] = current.column        # another file: its own columns

@@ -132,6 +132,10 @@ class Experiment(ABC):
         """``run`` with the sizes the data decides (e.g. a text's vocabulary); most tasks change nothing."""
         return run
 
+    def data_note(self, data: Any) -> str:
+        """What a person should know about how their data is used ("" when nothing)."""
+        return ""
+
     def check_preset(self, name: str) -> None:
         if name not in self.presets:
             raise ValueError(f"preset: got {name!r}, expected one of {', '.join(map(repr, self.presets))}")

@@ -25,11 +25,13 @@ the probe name, row t after reading its first t characters}.
 from __future__ import annotations
 
 import functools
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .. import memory
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
 from ..text import (
@@ -49,6 +51,8 @@ from .base import Batch, Evaluation, Experiment, Metric, Task
 DATA_PATH = Path(__file__).resolve().parents[1] / "data" / "dinos.txt"
 SPLIT_SEED = 2024               # fixes the train / validation split, whatever the run seed
 VAL_FRACTION = 0.1
+MAX_SEQUENCES = 100_000         # a user text's sequences kept (evenly spread): bounds memory and time
+MAX_EPOCH = 20_000              # sequences in one epoch of a big corpus (a fresh random subset each epoch)
 EVAL_CHARS = 4_000              # characters scored per set at each evaluation (dinos: all val, 1/5 of train)
 ONEHOT_BUDGET = 4_000_000       # one-hot inputs per epoch (16 MB float32); beyond, an epoch is a subset
 EVAL_BATCH = 128                # sequences per forward pass when scoring
@@ -62,20 +66,67 @@ def dino_text() -> str:
     return DATA_PATH.read_text(encoding="utf-8")
 
 
-@functools.lru_cache(maxsize=4)
-def _corpus(text: str | None) -> tuple[Vocab, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
-    """Vocabulary and the fixed train / validation split (as id arrays) of a corpus (None = dinosaurs)."""
+Corpus = tuple[Vocab, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
+_last_user: tuple[str, Corpus, int] | None = None   # the latest user corpus: (digest, corpus, sequences)
+
+
+def _corpus(text: str | None) -> Corpus:
+    """Vocabulary and the fixed train / validation split (as id arrays) of a corpus (None = dinosaurs).
+    The dinosaurs are kept for the process; of user texts only the latest one (by digest), so that
+    the memory of uploads goes when their sessions do."""
+    global _last_user
     if text is None:
-        names = sorted({ln.strip().lower() for ln in dino_text().splitlines() if ln.strip()})
-        seqs, vocab = [n + END for n in names], DINO_VOCAB
-    else:
-        if not isinstance(text, str):
-            raise ValueError(f"data: got {type(text).__name__}, expected the text of a corpus (str)")
-        seqs, _ = corpus_sequences(text.lower())
-        vocab = Vocab.from_text("".join(seqs))
-        if vocab.size > MAX_VOCAB:
-            raise ValueError(f"data: the text uses {vocab.size} different characters, expected at most "
-                             f"{MAX_VOCAB}")
+        return _dino_corpus()
+    if not isinstance(text, str):
+        raise ValueError(f"data: got {type(text).__name__}, expected the text of a corpus (str)")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    hit = _last_user
+    if hit is None or hit[0] != digest:
+        hit = _last_user = (digest, *_user_corpus(text))
+        memory.release()                                # what reading a big text freed goes back
+    return hit[1]
+
+
+def _user_corpus(text: str) -> tuple[Corpus, int]:
+    """The corpus of a user text and how many sequences the whole text makes."""
+    thin = _thinned(text.lower())
+    seqs, _ = corpus_sequences(thin)
+    total = len(seqs) if len(thin) == len(text) else text.strip(END).count(END) + 1   # lines
+    if len(seqs) > MAX_SEQUENCES:                      # evenly spread: the whole text is represented
+        seqs = [seqs[i] for i in np.linspace(0, len(seqs) - 1, MAX_SEQUENCES).round().astype(int)]
+    return _split(seqs, Vocab.from_text("".join(seqs))), total
+
+
+def _thinned(text: str) -> str:
+    """A text of very many lines cut down to about 2·MAX_SEQUENCES of them, evenly spread, found with
+    numpy rather than by splitting: millions of tiny strings would fragment the process's memory."""
+    if text.count(END) <= 2 * MAX_SEQUENCES:
+        return text
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ends = np.flatnonzero(codes == ord(END))                         # (lines,) position of each "\n"
+    starts = np.concatenate([[0], ends + 1])
+    keep = np.linspace(0, len(ends) - 1, 2 * MAX_SEQUENCES).round().astype(int)
+    return END.join(text[starts[i]:ends[i]] for i in keep)
+
+
+def sequences_in(text: str) -> tuple[int, int]:
+    """(sequences kept, sequences in the text) of a user text."""
+    _, train, val = _corpus(text)
+    kept = len(train) + len(val)
+    return kept, _last_user[2] if _last_user is not None else kept
+
+
+@functools.lru_cache(maxsize=1)
+def _dino_corpus() -> Corpus:
+    names = sorted({ln.strip().lower() for ln in dino_text().splitlines() if ln.strip()})
+    return _split([n + END for n in names], DINO_VOCAB)
+
+
+def _split(seqs: list[str], vocab: Vocab) -> Corpus:
+    """The sequences as id arrays, cut into the fixed train / validation split."""
+    if vocab.size > MAX_VOCAB:
+        raise ValueError(f"data: the text uses {vocab.size} different characters, expected at most "
+                         f"{MAX_VOCAB}")
     if len(seqs) < 2:
         raise ValueError(f"data: got {len(seqs)} sequence(s), expected at least 2 names or a longer text")
     ids = vocab.encode("".join(seqs))                                # every character at once
@@ -107,7 +158,8 @@ class CharTask(Task):
         self._probe_x = encode_batch([probe], vocab.size)[0]                         # (1, T, V)
         self._max_len = max(len(s) for s in train)
         # sequences per epoch: a big corpus trains on a fresh random subset each epoch (bounded memory)
-        self.epoch_size = min(len(train), max(64, ONEHOT_BUDGET // (self._max_len * vocab.size)))
+        self.epoch_size = min(len(train), MAX_EPOCH,
+                              max(64, ONEHOT_BUDGET // (self._max_len * vocab.size)))
 
     def count_batches(self, batch_size: int) -> int:
         return -(-self.epoch_size // batch_size)                   # without building a single batch
@@ -203,6 +255,12 @@ class Dinos(Experiment):
     def vocab_for(self, data: Any = None) -> Vocab:
         """The vocabulary a corpus gives (None = the dinosaur list)."""
         return _corpus(data)[0]
+
+    def data_note(self, data: Any) -> str:
+        kept, total = sequences_in(data)
+        if kept == total:
+            return ""
+        return f"The text makes {total:,} sequences; {kept:,} of them, spread evenly, are learned."
 
     def fit_run(self, run: RunConfig, data: Any = None) -> RunConfig:
         """``run`` with input/output size set to the vocabulary of ``data`` (and the classification head)."""
