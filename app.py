@@ -11,12 +11,14 @@ from rnn_core.threads import pin_single_thread
 from ui.liveplot import ensure_plotly_js
 from ui.mpa import through_app
 from ui.nav import page_of
+from ui.present import presenting
 
 through_app()                # a shared link opened first on a cold server: rerun in navigation mode
 ensure_plotly_js()           # the charts' plotly.js, served from static/ (ui/liveplot.py)
 pin_single_thread()          # small matrices, shared cores: one math thread per server process
 
-st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide")
+st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting() else "auto")
 
 
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)

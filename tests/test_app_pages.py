@@ -313,3 +313,29 @@ def test_every_lesson_link_opens_what_it_says(exp_id, query) -> None:
             assert page_runs(at, exp_id).tag == v
         elif k != "preset":
             assert schema.format_value(k, run[k]) == schema.format_value(k, schema.parse(k, v)), k
+
+
+def test_presenter_mode_scales_the_charts_and_show_lists_the_knobs() -> None:
+    at = open_page("sine", present="1", show="lr,clip", hidden_size="40")
+    assert_clean(at)
+    assert run_of(at, "sine").run.model.hidden_size == 40                   # a hidden knob keeps the link's
+    assert knob_value(at, "lr") == 0.003 and knob_value(at, "clip") == 5.0
+    for hidden in ("hidden_size", "optimizer", "seed"):
+        with pytest.raises(KeyError):
+            knob_value(at, hidden)
+    plain = open_page("sine")
+    big, small = charts(at)["sine-loss"]["layout"], charts(plain)["sine-loss"]["layout"]
+    assert big["font"]["size"] == pytest.approx(1.35 * small["font"]["size"])
+    assert big["height"] > small["height"]
+    (link,) = [c.value for c in at.code]
+    assert link == "/sine_wave?hidden_size=40&present=1&show=lr,clip"
+
+
+def test_share_builds_the_link_of_the_setup_in_force() -> None:
+    at = open_page("sine", compare="bptt_truncate:1,full")
+    at.slider(key="hidden_size").set_value(48).run()
+    at.checkbox(key="share_present").check().run()
+    at.multiselect(key="share_show").select("lr").run()
+    (link,) = [c.value for c in at.code]
+    assert link.startswith("/sine_wave?") and "compare=bptt_truncate:1,full" in link
+    assert "present=1" in link and "show=lr" in link

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from . import liveplot
+from . import liveplot, present
 from .plotstyle import HEIGHT
 
 LOG = logging.getLogger(__name__)
@@ -30,6 +30,9 @@ def chart(make: Callable[[], Any], chart_key: str, height: int = CHART_HEIGHT) -
         LOG.exception("figure %s failed", chart_key)
         st.warning(f"This plot could not be drawn: {e}")
         return
+    if present.presenting():
+        fig = present.scale_figure(fig if isinstance(fig, dict) else fig.to_plotly_json())
+        height = int(fig["layout"].get("height", height))
     liveplot.plot(fig, key=chart_key, height=height, config=CHART_CONFIG)
 
 

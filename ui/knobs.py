@@ -142,22 +142,31 @@ def preset_changed() -> bool:
     return bool(st.session_state.pop(PRESET_FLAG, False))
 
 
-def render_knobs(exp: Experiment, preset: str, lim: Limits, compared: str | None = None) -> dict[str, Any]:
+def render_knobs(exp: Experiment, preset: str, lim: Limits, compared: str | None = None,
+                 shown: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Every knob widget of the sidebar, by section; returns the values by config name. The
-    ``compared`` knob's widget is disabled: the comparison sets it."""
+    ``compared`` knob's widget is disabled: the comparison sets it. With ``shown`` (a lecturer's
+    ``?show=``), only those knobs have widgets; the others keep the link's or the preset's value."""
     d = clamp(knob_values(exp, exp.preset(preset)), lim)         # widget defaults: the preset's values
     v: dict[str, Any] = {}
+    if shown is not None:
+        v = {n: _typed(n, st.session_state.get(n, d[n])) for n in exp.knobs if n not in shown}
     for title, names in SECTIONS:
-        shown = [n for n in names if n in exp.knobs]
-        if not shown:
+        shown_here = [n for n in names if n in exp.knobs and (shown is None or n in shown)]
+        if not shown_here:
             continue
         box = st.expander(title) if title == "More settings" else st.container()
         with box:
             if title != "More settings":
                 st.subheader(title, anchor=False)
-            for name in shown:
+            for name in shown_here:
                 v[name] = _widget(name, d[name], lim, v, compared == name)
     return v
+
+
+def _typed(name: str, value: Any) -> Any:
+    """A knob's value in its schema kind (the seed's widget state is a float)."""
+    return int(value) if schema.KNOB[name].kind == "int" and value != FULL else value
 
 
 def _help(name: str) -> str:

@@ -20,7 +20,7 @@ import streamlit as st
 from rnn_core.compare import Spec, runs_of
 from rnn_core.experiments import Experiment, get_experiment
 
-from . import compare, figures, knobs, live, words
+from . import compare, figures, knobs, live, present, words
 from .charts import CHART_HEIGHT, chart, guarded, key
 from .live import PageRuns, RunState
 from .mpa import through_app
@@ -45,6 +45,7 @@ def experiment_page(exp_id: str) -> None:
     through_app()
     exp = get_experiment(exp_id)
     st.html(COMPACT_CSS)
+    present.style()
     with st.container(key="page_header"):
         st.title(exp.title, anchor=False)
         st.caption(exp.blurb)
@@ -56,7 +57,7 @@ def experiment_page(exp_id: str) -> None:
         with top[0]:
             live.controls(page)
         with top[1]:
-            downloads(page.first)
+            downloads(page.first, extra=lambda: present.share(exp))
     draw = _drawer(exp, panels_for(exp_id)) if spec is None else compare.drawer(exp, spec, cached_figures)
     live.live_fragment(exp_id, draw)
 
@@ -94,7 +95,8 @@ def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
             values = knobs.clamp(knobs.knob_values(exp, exp.preset(preset)), lim)
             knobs.seed_state(values | (knobs.url_values(exp, lim) if fresh else {}))   # a link's wins
         knobs.fit_state(lim, exp.knobs)
-        values = knobs.render_knobs(exp, preset, lim, compared=None if spec is None else spec.knob)
+        values = knobs.render_knobs(exp, preset, lim, compared=None if spec is None else spec.knob,
+                                    shown=present.shown(exp))
     return Sidebar(user, lim, preset, values, spec)
 
 

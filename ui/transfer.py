@@ -4,6 +4,7 @@ loading weights saved earlier (pickle-free, checked against the current model by
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import nullcontext
 
 import streamlit as st
@@ -15,8 +16,9 @@ from .live import RunState, get_page
 LOG = logging.getLogger(__name__)
 
 
-def downloads(state: RunState) -> None:
-    """Two download buttons (the files are built only when clicked) and the weights upload."""
+def downloads(state: RunState, extra: Callable[[], None] | None = None) -> None:
+    """Two download buttons (the files are built only when clicked), the weights upload, and
+    ``extra`` (more of the row's controls)."""
     snap, name = state.snap, state.exp_id
     row = st.container(horizontal=True, horizontal_alignment="right", gap="small")
     row.download_button("Metrics", lambda: history_csv(snap.history), file_name=f"{name}_metrics.csv",
@@ -28,6 +30,9 @@ def downloads(state: RunState) -> None:
                         help="The model's parameters now, as plain numpy arrays in a .npz file.")
     with row.popover("Load", icon=":material/upload:", help="Load weights saved from this page."):
         upload_weights(state)
+    if extra is not None:
+        with row:
+            extra()
 
 
 def upload_weights(state: RunState) -> None:

@@ -50,3 +50,17 @@ def test_loss_and_predictions_fit_a_projector(app_server: Any, new_page: Any, ex
             f"{key} spans y = {box['y']:.0f} … {box['y'] + box['height']:.0f}, beyond the "
             f"{PROJECTOR['height']} px screen")
         assert box["x"] + box["width"] <= PROJECTOR["width"]
+
+
+def test_presenter_mode_on_a_projector(app_server: Any, new_page: Any) -> None:
+    page = new_page()
+    page.set_viewport_size(PROJECTOR)
+    open_app(page, f"{app_server.url}/sine_wave?present=1&show=lr,clip")
+    main = page.get_by_test_id("stMain").bounding_box()
+    assert main["x"] < 50, f"the sidebar should be folded away: the main area starts at x = {main['x']}"
+    for key in ("sine-loss", "sine-pred"):
+        box = page.locator(f".st-key-{key} .js-plotly-plot").first.bounding_box()
+        assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= PROJECTOR["height"], box
+    size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector("
+                         "'.st-key-sine-loss .xtick text')).fontSize)")
+    assert size >= 18, f"tick labels of {size} px on a projector"
