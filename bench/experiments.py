@@ -1,6 +1,10 @@
 """Train every experiment to the end, both presets, over several seeds, and tabulate the outcome.
 
-    python bench/experiments.py [--seeds 0-4] [--only ID] [--preset default|article]
+    python bench/experiments.py [--seeds 0-4] [--only ID] [--preset NAME] [--set key=value ...]
+
+e.g. the memory task's gated cells at lag 50:
+    python bench/experiments.py --only memory --preset default --seeds 0-2 \
+        --set cell=gru --set backend=torch --set lr=0.02
 
 Each run is ``cli.configure`` + ``cli.train`` (what ``python -m rnn_core train ID --json`` does).
 The table shows, per experiment and preset, the median training wall time (``seconds``, evaluation
@@ -22,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rnn_core import cli  # noqa: E402
-from rnn_core.experiments import PRESETS, experiment_ids  # noqa: E402
+from rnn_core.experiments import experiment_ids, get_experiment  # noqa: E402
 
 HIGHER_IS_BETTER = ("accuracy",)       # metric names containing these: worst = the smallest
 
@@ -38,9 +42,10 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def run_one(exp_id: str, preset: str, seed: int) -> dict[str, Any]:
-    """One full run; the CLI's result plus its CPU time."""
-    run = cli.configure(exp_id, preset, seed=seed)
+def run_one(exp_id: str, preset: str, seed: int, sets: list[str] | None = None) -> dict[str, Any]:
+    """One full run (``sets``: ``key=value`` overrides as the CLI's --set); the CLI's result plus its
+    CPU time."""
+    run = cli.configure(exp_id, preset, sets, seed=seed)
     c0 = time.process_time()
     result = cli.train(exp_id, run, preset)
     result["cpu"] = time.process_time() - c0
@@ -92,19 +97,24 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Benchmark every experiment, both presets, over seeds.")
     ap.add_argument("--seeds", type=parse_seeds, default=parse_seeds("0-4"), help="e.g. 0-4 or 1,3,7")
     ap.add_argument("--only", choices=experiment_ids(), help="one experiment id")
-    ap.add_argument("--preset", choices=PRESETS, help="one preset (default: both)")
+    ap.add_argument("--preset", help="one preset (default: each of the experiment's presets)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a knob's value for every run (repeatable), as the CLI's --set")
     args = ap.parse_args(argv)
     ids = [args.only] if args.only else experiment_ids()
-    presets = [args.preset] if args.preset else list(PRESETS)
     rows = []
     for exp_id in ids:
-        for preset in presets:
-            results = [run_one(exp_id, preset, s) for s in args.seeds]
+        presets = get_experiment(exp_id).presets
+        if args.preset is not None and args.preset not in presets:
+            continue                                   # e.g. --preset article: memory has none
+        for preset in [args.preset] if args.preset else presets:
+            results = [run_one(exp_id, preset, s, args.set) for s in args.seeds]
             rows += summarise(exp_id, preset, results)
             print(f"done: {exp_id} {preset}", file=sys.stderr, flush=True)
     header = ["experiment", "preset", "seconds", "cpu s", "steps", "steps/s", "stopped", "metric",
               "median", "worst"]
-    print(f"seeds {','.join(map(str, args.seeds))}; load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"seeds {','.join(map(str, args.seeds))}; " + "".join(f"--set {x}; " for x in args.set)
+          + f"load average {os.getloadavg()[0]:.2f} at the end")
     print(table(rows, header))
     return 0
 

@@ -24,6 +24,7 @@ from . import schema
 from .compare import parse_spec, runs_of, train_all
 from .config import RunConfig
 from .experiments import experiment_ids, get_experiment
+from .sweep import Sweep, format_table, json_rows, parse_seeds, parse_vary
 from .threads import single_thread
 from .trainer import Trainer
 
@@ -142,6 +143,15 @@ def _parser() -> argparse.ArgumentParser:
                     help=f"a setting by name: {names}")
     tr.add_argument("--seed", type=int, default=None)
     tr.add_argument("--json", action="store_true", help="print the result as one JSON object (last line)")
+    sw = sub.add_parser("sweep", help="every combination of a few settings over seeds: accuracy median/min")
+    sw.add_argument("experiment")
+    sw.add_argument("--vary", action="append", required=True, metavar="KNOB=V1,V2,...",
+                    help="e.g. lag=5,10,20,50,100 (repeat for more knobs)")
+    sw.add_argument("--seeds", default="0,1,2", help="e.g. 0,1,2 or 0-4")
+    sw.add_argument("--metric", default=None,
+                    help="the metric to summarise (default: the experiment's first)")
+    for a in ("--preset", "--set", "--json"):
+        sw._add_action(next(x for x in tr._actions if a in x.option_strings))
     cp = sub.add_parser("compare", help="2-3 runs that differ in one setting, trained in lockstep")
     cp.add_argument("experiment")
     cp.add_argument("--vary", required=True, metavar="KNOB=V1,V2[,V3]", help="e.g. bptt_truncate=1,5,full")
@@ -156,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(experiment_ids()))
         return 0
     try:
+        if args.command == "sweep":
+            return _sweep(args)
         if args.command == "compare":
             rows = compare(args.experiment, args.vary, args.preset, args.sets, args.seed)
         else:
@@ -171,6 +183,25 @@ def main(argv: list[str] | None = None) -> int:
         print(compare_table(rows))
     else:
         _print_result(rows[0])
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    """``sweep``: the table (or one JSON object per row); rows go to stderr as they finish."""
+    exp = get_experiment(args.experiment)
+    fixed = {}
+    for item in args.sets:
+        key, _, text = item.partition("=")
+        fixed[key.strip()] = schema.parse(key.strip(), text)
+    metric = args.metric or exp.metrics[0].name
+    sweep = Sweep(exp, parse_vary(args.vary), parse_seeds(args.seeds), fixed=fixed, preset=args.preset,
+                  metric=metric)
+    sweep.run_all(on_row=lambda r: print(format_table([r]).splitlines()[-1], file=sys.stderr, flush=True))
+    if args.json:
+        for row in json_rows(sweep.rows):
+            print(json.dumps(row, allow_nan=False))
+    else:
+        print(format_table(sweep.rows))
     return 0
 
 

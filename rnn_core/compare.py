@@ -28,6 +28,7 @@ class Spec:
 
     knob: str
     values: tuple[Any, ...]        # typed, as the schema parses them (None for "full")
+    implied: tuple[dict[str, Any], ...] = ()   # per value: the settings that go with it (exp.implies)
 
     @property
     def text(self) -> str:
@@ -35,8 +36,13 @@ class Spec:
         return f"{self.knob}:" + ",".join(schema.format_value(self.knob, v) for v in self.values)
 
     def label(self, i: int) -> str:
-        """"bptt_truncate = 5": how run ``i`` is named on charts and in tables."""
-        return f"{self.knob} = {schema.format_value(self.knob, self.values[i])}"
+        """"bptt_truncate = 5", or with what goes with the value "cell = gru (backend torch, lr 0.02)":
+        how run ``i`` is named on charts and in tables."""
+        text = f"{self.knob} = {schema.format_value(self.knob, self.values[i])}"
+        extra = self.implied[i] if i < len(self.implied) else {}
+        if extra:
+            text += " (" + ", ".join(f"{k} {schema.format_value(k, v)}" for k, v in extra.items()) + ")"
+        return text
 
 
 def parse_spec(text: str, exp: Experiment) -> Spec:
@@ -58,18 +64,14 @@ def parse_spec(text: str, exp: Experiment) -> Spec:
     if len(set(values)) != len(values):
         raise ValueError(f"compare: the values of {name} repeat ({', '.join(texts)}), "
                          "expected different ones")
-    return Spec(name, values)
+    return Spec(name, values, tuple(dict(exp.implies.get((name, v), {})) for v in values))
 
 
 def runs_of(base: RunConfig, spec: Spec, exp: Experiment, data: Any = None) -> list[RunConfig]:
-    """The run of each value: ``base`` with the compared setting changed (lstm / gru switch to torch)."""
-    out = []
-    for v in spec.values:
-        changes: dict[str, Any] = {spec.knob: v}
-        if spec.knob == "cell" and v != "rnn":
-            changes["backend"] = "torch"
-        out.append(exp.fit_run(base.replace(**changes), data))
-    return out
+    """The run of each value: ``base`` with the compared setting changed, and what the experiment says
+    goes with that value (``Experiment.implies``: lstm / gru switch to torch)."""
+    return [exp.fit_run(base.replace(**{**exp.implies.get((spec.knob, v), {}), spec.knob: v}), data)
+            for v in spec.values]
 
 
 def lockstep(trainers: list[Trainer], steps: int | None = None, seconds: float | None = None) -> list[Any]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .config import RunConfig
 from .contract import Model
+from .dynamics import Spectrum
 from .model import build_model
 from .schema import format_value
 
@@ -93,6 +94,7 @@ class Snapshot:
     probe_hidden: np.ndarray            # (time, hidden): h_t of the task's probe sequence
     predictions: dict[str, Any]
     spectral_radius: float | None       # max |eigenvalue| of W_hh (rnn cell)
+    spectrum: Spectrum | None           # the recurrence linearised along the probe (rnn_core.dynamics)
     steps_per_sec: float
     done: bool                          # the block of epochs is complete, or the run stopped
     stop: Stop | None                   # why the run stopped early, else None

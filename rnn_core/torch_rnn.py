@@ -124,6 +124,23 @@ class TorchRNN:
                        h_last=torch.cat(states[-1], dim=-1).numpy().copy())
 
 
+    def state_jacobians(self, x: np.ndarray) -> np.ndarray:
+        """J_t = ∂s_t/∂s_{t-1} along one sequence x (1, T, in), float64 (T, state, state), column
+        convention; s = [h, c] for the LSTM. torch.func: jacrev of one step, vmapped over the steps."""
+        from torch.func import jacrev, vmap
+
+        xa, h0 = validate_x(self.cfg, x, self.state_size, None)
+        w_hh = self.params["W_hh"]
+        with torch.no_grad():
+            _, xw, s0 = self._prepare(xa, h0)                               # xw (T, 1, G·hid)
+            states = self._run(xw, s0, w_hh)
+            before = torch.cat([torch.cat(s, dim=-1) for s in [s0, *states[:-1]]])   # (T, state): s_{t-1}
+
+        def step(s_prev: torch.Tensor, xw_t: torch.Tensor) -> torch.Tensor:
+            return torch.cat(self._step(xw_t[None], self._split(s_prev[None]), w_hh), dim=-1)[0]
+
+        return vmap(jacrev(step))(before, xw[:, 0]).double().numpy()
+
     # ------------------------------------------------------------------ head
     def _head(self, hid: torch.Tensor, y: torch.Tensor) -> Head:
         """Loss and its gradients for hidden states hid (..., H): ŷ = h W_hy + b_y."""

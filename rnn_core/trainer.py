@@ -14,6 +14,7 @@ import numpy as np
 
 from .config import RunConfig, TrainConfig
 from .contract import Model
+from .dynamics import recurrent_spectrum
 from .experiments.base import Task, TaskView
 from .model import build_model
 from .optim import clip_grads, global_norm, make_optimizer
@@ -248,6 +249,7 @@ class Trainer:
         self._good_params = {k: frozen(v) for k, v in self.model.get_params().items()}
         snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms, probe_hidden=probe,
                         predictions=dict(ev.predictions), spectral_radius=self._spectral_radius(),
+                        spectrum=recurrent_spectrum(self.model, self.task.probe_x),
                         steps_per_sec=steps_per_sec, done=self.done, stop=self.stop,
                         total_steps=self.total_steps, epochs=self.end_epoch, config=self.run_cfg,
                         params=self._good_params, history=tuple(self.history))

@@ -29,6 +29,7 @@ ARTICLE = {   # the article presets' knobs, as the sidebar must show them (state
     "abcde": {"hidden_size": 3, "optimizer": "adam", "lr": 0.01, "clip_mode": "off", "epochs": 100},
     "xsinx": {"hidden_size": 20, "init": "normal", "optimizer": "sgd", "lr": 0.138, "clip_mode": "off",
               "bptt_truncate": "full", "batch_size": 1, "epochs": 300},
+    "memory": {"lag": 5, "epochs": 40, "hidden_size": 64, "optimizer": "adam", "lr": 0.005, "clip": 1.0},
 }
 
 
@@ -70,10 +71,11 @@ def knobs_reach_the_run(at: AppTest, exp_id: str) -> None:
 
 def preset_sets_every_knob(at: AppTest, exp_id: str) -> None:
     exp = get_experiment(exp_id)
-    at.radio(key="preset").set_value("article").run()
+    other = exp.presets[-1]                                     # "article", or memory's "short"
+    at.radio(key="preset").set_value(other).run()
     want = ARTICLE[exp_id]
     assert {k: knob_value(at, k) for k in want} == want
-    assert run_of(at, exp_id).run.model == exp.preset("article").model
+    assert run_of(at, exp_id).run.model == exp.preset(other).model
 
 
 @pytest.mark.parametrize("exp_id", IDS)
@@ -248,6 +250,11 @@ def test_weights_round_trip() -> None:
 
 COMPARE = {"sine": "bptt_truncate:1,full", "elman": "cell:rnn,lstm,gru", "dinos": "lr:0.001,0.01",
            "abcde": "activation:tanh,sigmoid,relu", "xsinx": "clip_mode:off,norm"}
+LEGEND = {"sine": ["bptt_truncate = 1", "bptt_truncate = full"],          # how each run is named
+          "elman": ["cell = rnn", "cell = lstm (backend torch)", "cell = gru (backend torch)"],
+          "dinos": ["lr = 0.001", "lr = 0.01"], "abcde": ["activation = tanh", "activation = sigmoid",
+                                                          "activation = relu"],
+          "xsinx": ["clip_mode = off", "clip_mode = norm"], "memory": ["hidden_size = 8", "hidden_size = 16"]}
 
 
 @pytest.mark.parametrize("exp_id", IDS)
@@ -269,8 +276,7 @@ def test_compare_mode_trains_runs_in_lockstep(exp_id) -> None:
     assert {f"{exp_id}-loss", f"{exp_id}-metric", f"{exp_id}-pred", f"{exp_id}-pred-{n - 1}",
             f"{exp_id}-grad-heatmap-{n - 1}"} <= set(shown)
     loss = shown[f"{exp_id}-loss"]["data"]
-    assert [t["name"] for t in loss if t.get("showlegend", True)][:n] == [
-        f"{knob} = {v}" for v in spec.split(":")[1].split(",")]
+    assert [t["name"] for t in loss if t.get("showlegend", True)][:n] == LEGEND[exp_id]
     heat = [shown[f"{exp_id}-grad-heatmap" + (f"-{i}" if i else "")]["data"][0] for i in range(n)]
     assert len({(h["zmin"], h["zmax"]) for h in heat}) == 1          # one colour scale for every run
     at.button(key="train_toggle").click().run()                      # paused: the table of the runs
@@ -339,3 +345,39 @@ def test_share_builds_the_link_of_the_setup_in_force() -> None:
     (link,) = [c.value for c in at.code]
     assert link.startswith("/sine_wave?") and "compare=bptt_truncate:1,full" in link
     assert "present=1" in link and "show=lr" in link
+
+
+def test_memory_page_draws_the_gradient_against_lag_and_the_spectrum() -> None:
+    at = open_page("memory", lag="20", w_hh_scale="0.7")
+    assert_clean(at)
+    shown = charts(at)
+    lag = shown["memory-lag"]
+    assert lag["layout"]["shapes"][0]["x0"] == 20                       # the symbol's position is marked
+    assert lag["layout"]["title"]["subtitle"]["text"].startswith("the gradient loses ")
+    assert len(lag["data"][0]["y"]) == 21                              # k = 0 … 20
+    spec = shown["memory-spectrum"]
+    jac = next(t for t in spec["data"] if t["name"] == "mean step Jacobian")
+    assert max(abs(complex(x, y)) for x, y in zip(jac["x"], jac["y"], strict=True)) < 0.7 + 1e-6
+    at.radio(key="backend").set_value("torch").run()
+    at.selectbox(key="cell").set_value("lstm").run()
+    spec = charts(at)["memory-spectrum"]
+    assert spec["layout"]["title"]["text"] == "Singular values of ∂[h, c]_t/∂[h, c]_(t−1)"
+    assert_clean(at)
+
+
+def test_memory_sweep_runs_in_the_ticks_and_cancels_cleanly() -> None:
+    at = open_page("memory")
+    at.button(key="sweep_start").click().run()
+    page = page_runs(at, "memory")
+    assert page.busy and not page.playing
+    for _ in range(3):
+        at.run()
+    sweep = at.session_state["sweep:memory"]
+    assert 0 < sweep.progress < 1 and not sweep.done
+    at.button(key="sweep_cancel").click().run()
+    assert sweep.cancelled and not page.busy
+    rows = len(sweep.rows)
+    at.run()
+    assert len(sweep.rows) == rows and any("Sweep cancelled" in p.proto.text for p in at.get("progress"))
+    assert not at.button(key="sweep_start").disabled
+    assert_clean(at)

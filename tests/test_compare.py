@@ -17,7 +17,7 @@ SINE = get_experiment("sine")
 
 @pytest.mark.parametrize("text, knob, values, label", [
     ("bptt_truncate:1,5,full", "bptt_truncate", (1, 5, None), "bptt_truncate = full"),
-    ("cell=rnn,lstm,gru", "cell", ("rnn", "lstm", "gru"), "cell = gru"),
+    ("cell=rnn,lstm,gru", "cell", ("rnn", "lstm", "gru"), "cell = gru (backend torch)"),
     ("lr: 0.1 , 0.01", "lr", (0.1, 0.01), "lr = 0.01"),
 ])
 def test_specs_are_read_as_a_url_or_the_cli_writes_them(text, knob, values, label):
@@ -25,6 +25,12 @@ def test_specs_are_read_as_a_url_or_the_cli_writes_them(text, knob, values, labe
     assert (spec.knob, spec.values) == (knob, values)
     assert spec.label(len(values) - 1) == label
     assert parse_spec(spec.text, SINE) == spec
+
+
+def test_a_label_says_what_goes_with_its_value() -> None:
+    spec = parse_spec("cell:rnn,lstm,gru", get_experiment("memory"))
+    assert [spec.label(i) for i in range(3)] == [
+        "cell = rnn (backend numpy)", "cell = lstm (backend torch)", "cell = gru (backend torch, lr 0.02)"]
 
 
 @pytest.mark.parametrize("text, says", [

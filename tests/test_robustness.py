@@ -127,6 +127,7 @@ DIVERGE = {                   # settings that blow up within a tick or two (nump
     "sine": {"activation": "relu", "hidden_size": "64"},
     "elman": {"activation": "relu", "hidden_size": "64"},
     "xsinx": {"activation": "relu", "hidden_size": "64"},
+    "memory": {"activation": "relu", "w_hh_scale": "1.5", "hidden_size": "64"},   # h grows 1.5× a step
     "dinos": {"activation": "relu", "init": "uniform01", "hidden_size": "256", "dtype": "float32",
               "batch_size": "1"},
 }

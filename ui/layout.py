@@ -22,6 +22,7 @@ from rnn_core.experiments import Experiment, get_experiment
 
 from . import compare, figures, knobs, live, present, words
 from .charts import CHART_HEIGHT, chart, guarded, key
+from .dynfigs import spectrum_figure
 from .live import PageRuns, RunState
 from .mpa import through_app
 from .panels import Panels, panels_for, prediction_figures
@@ -53,11 +54,10 @@ def experiment_page(exp_id: str) -> None:
         page, spec = settings(exp)
         if page is None:
             return
-        top = st.columns([1, 1], vertical_alignment="center")
-        with top[0]:
-            live.controls(page)
-        with top[1]:
-            downloads(page.first, extra=lambda: present.share(exp))
+        row = st.container(horizontal=True, vertical_alignment="center", gap="xsmall")   # one row at 1280 px
+        live.controls(page, row)
+        row.space("stretch")
+        downloads(page.first, row, extra=lambda: present.share(exp))
     draw = _drawer(exp, panels_for(exp_id)) if spec is None else compare.drawer(exp, spec, cached_figures)
     live.live_fragment(exp_id, draw)
 
@@ -131,7 +131,7 @@ def _drawer(exp: Experiment, panels: Panels) -> Callable[[PageRuns], None]:
     def draw(page: PageRuns) -> None:
         status(exp, page)
         state = page.first
-        cells = [c for _ in range(3) for c in st.columns(2)]
+        cells = [c for _ in range(4) for c in st.columns(2)]
         with cells[0]:
             chart(lambda: figures.loss_figure(state.snap, val_name=exp.val_label), key(state, "loss"))
         with cells[1]:
@@ -144,7 +144,11 @@ def _drawer(exp: Experiment, panels: Panels) -> Callable[[PageRuns], None]:
         with cells[4]:
             chart(lambda: figures.grad_norm_figure(state.snap), key(state, "grad-norm"))
         with cells[5]:
+            chart(lambda: spectrum_figure(state.snap), key(state, "spectrum"))
+        with cells[6]:
             guarded(panels.extra or _default_extra, state)
+        with cells[7]:
+            metrics_panel(state)
         for panel in panels.below:
             guarded(panel, state)
     return draw
@@ -216,20 +220,28 @@ def _default_extra(state: RunState) -> None:
     if len(figs) > 1:
         chart(lambda: figs[1], key(state, "pred2"))
     else:
-        metrics_panel(state)
+        gradient_panel(state)
+
+
+def gradient_panel(state: RunState) -> None:
+    """The gradient of each parameter at the last step (when the experiment has no plot of its own here)."""
+    s = state.snap
+    with st.container(height=CHART_HEIGHT, border=True):
+        st.markdown("**Gradient of each parameter** ‖∂L/∂θ‖, last step, before clipping")
+        for k, v in s.param_grad_norms.items():
+            st.markdown(f"`{k}` {v:.3g}")
 
 
 def metrics_panel(state: RunState) -> None:
-    """The experiment's metrics now and the gradient of each parameter at the last step."""
+    """The experiment's metrics now."""
     s, exp = state.snap, get_experiment(state.exp_id)
     with st.container(height=CHART_HEIGHT, border=True):
         st.markdown("**Metrics now**")
         numbers = {k: v for k, v in s.metrics.items() if isinstance(v, (int, float))}
         for col, (k, v) in zip(st.columns(max(len(numbers), 1)), numbers.items(), strict=False):
             col.metric(words.metric(exp, k), words.number(v))
-        if s.param_grad_norms:
-            st.markdown("**Gradient of each parameter** ‖∂L/∂θ‖, last step, before clipping")
-            st.markdown(" · ".join(f"`{k}` {v:.3g}" for k, v in s.param_grad_norms.items()))
+        if s.spectral_radius is not None:
+            st.caption(f"spectral radius ρ(W_hh) = {s.spectral_radius:.3g}")
 
 
 @st.cache_data(show_spinner=False)

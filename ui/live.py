@@ -75,6 +75,7 @@ class PageRuns:
     notice: str | None = None                               # said once above the status line
     tag: str | None = None                                  # the comparison the runs make, None: one run
     debt: float = 0.0                                       # seconds of training past the budget, to repay
+    busy: bool = False                                      # a panel works in the ticks (a sweep)
     timings: deque[tuple[float, float, float]] = field(         # seconds: train, draw, draw CPU
         default_factory=lambda: deque(maxlen=TIMINGS))
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # one mutator at a time
@@ -182,9 +183,8 @@ def _continue(page: PageRuns) -> str | None:
     return None
 
 
-def controls(page: PageRuns) -> None:
-    """Train / Pause, Step, Reset and Defaults in one row."""
-    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+def controls(page: PageRuns, row: Any) -> None:
+    """Train / Pause, Step, Reset and Defaults, into ``row`` (a horizontal container)."""
     ended = page.done and not page.playing
     label = "Pause" if page.playing else "Continue" if ended else "Train"
     pressed = row.button(label, key="train_toggle", type="primary",
@@ -260,7 +260,7 @@ def train(state: RunState, steps: int, seconds: float | None = None) -> None:
 def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
     """The timer: while playing, every RUN_EVERY seconds train TICK_SECONDS, then redraw."""
     page = get_page(exp_id)
-    timer = page is not None and page.playing
+    timer = page is not None and (page.playing or page.busy)
 
     @st.fragment(run_every=RUN_EVERY if timer else None)
     def _live() -> None:
@@ -272,7 +272,9 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
         t1, c1 = time.perf_counter(), time.thread_time()
         draw(p)
         p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
-        if timer and not p.playing:
+        if timer and not (p.playing or p.busy):
             st.rerun()                                   # a full run with run_every=None stops the timer
+        if not timer and (p.playing or p.busy):
+            st.rerun()                                   # a panel started work: a full run starts the timer
 
     _live()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import nullcontext
+from typing import Any
 
 import streamlit as st
 
@@ -16,11 +17,10 @@ from .live import RunState, get_page
 LOG = logging.getLogger(__name__)
 
 
-def downloads(state: RunState, extra: Callable[[], None] | None = None) -> None:
-    """Two download buttons (the files are built only when clicked), the weights upload, and
-    ``extra`` (more of the row's controls)."""
+def downloads(state: RunState, row: Any, extra: Callable[[], None] | None = None) -> None:
+    """Into ``row`` (a horizontal container): two download buttons (the files are built only when
+    clicked), the weights upload, and ``extra`` (more of the row's controls)."""
     snap, name = state.snap, state.exp_id
-    row = st.container(horizontal=True, horizontal_alignment="right", gap="small")
     row.download_button("Metrics", lambda: history_csv(snap.history), file_name=f"{name}_metrics.csv",
                         mime="text/csv", icon=":material/download:", key="dl_metrics", on_click="ignore",
                         help="The training history as CSV: one row per point of the loss curve.")

@@ -10,7 +10,9 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rnn_core import schema
+import numpy as np
+
+from rnn_core import dynamics, schema
 from rnn_core.experiments import Experiment
 from rnn_core.snapshot import Change, Stop
 
@@ -59,6 +61,19 @@ def slow(step_seconds: float, budget: float) -> str:
     return (f"One update takes {1000 * step_seconds:.0f} ms, longer than a live tick "
             f"({1000 * budget:.0f} ms): this page trains on fewer ticks so that it does not slow anyone "
             "else down. A smaller hidden size, batch or BPTT truncation makes it live again.")
+
+
+def reach(curve: np.ndarray, lag: int | None = None) -> str:
+    """One line for the page, e.g. "the gradient loses 6.2 orders of magnitude over 50 steps"."""
+    lag = len(curve) - 1 if lag is None else lag
+    lost = dynamics.orders_lost(curve, lag)
+    if np.isnan(lost):
+        return "the gradient is not finite"
+    if np.isinf(lost):
+        return f"the gradient underflows to 0 within {lag} steps"
+    if lost >= 0:
+        return f"the gradient loses {lost:.1f} orders of magnitude over {lag} steps"
+    return f"the gradient grows by {-lost:.1f} orders of magnitude over {lag} steps"
 
 
 def metric(exp: Experiment, name: str) -> str:

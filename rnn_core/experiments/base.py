@@ -115,6 +115,8 @@ class Experiment(ABC):
     val_label: str = "validation"  # what the task's val_loss measures, as the loss chart names it
     upload: str | None = None     # the person's own data the page accepts: "series" | "text" | None
     knobs: tuple[str, ...] = COMMON_KNOBS   # the settings a person may change (the rest come from the preset)
+    implies: dict[tuple[str, Any], dict[str, Any]] = {  # settings that go with a value (compare, sweep)
+        ("cell", "lstm"): {"backend": "torch"}, ("cell", "gru"): {"backend": "torch"}}
 
     @property
     def metric_names(self) -> tuple[str, ...]:

@@ -149,3 +149,16 @@ def test_a_comparison_link_trains_two_runs_side_by_side(app_server: Any, page: A
     assert "compare=bptt_truncate%3A1%2Cfull" in page.url or "compare=bptt_truncate:1,full" in page.url
     assert_no_exception(page)
     shoot()
+
+
+def test_memory_page_trains_and_its_gradient_plots_redraw(app_server: Any, page: Any, shoot: Any) -> None:
+    open_app(page, f"{app_server.url}/memory")
+    assert_no_exception(page)
+    train(page)
+    first = page.evaluate("() => document.querySelector('.st-key-memory-lag .js-plotly-plot').data.length")
+    page.wait_for_function("(n) => document.querySelector('.st-key-memory-lag .js-plotly-plot')"
+                           ".data.length > n", arg=first, timeout=TRAIN_TIMEOUT_MS)   # more curves, fading
+    page.wait_for_function("() => (document.querySelector('.st-key-memory-spectrum .js-plotly-plot')"
+                           ".data || []).some(t => t.name === 'mean step Jacobian')")
+    assert_no_exception(page)
+    shoot()
