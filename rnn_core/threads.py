@@ -31,10 +31,19 @@ def _blas_limit() -> Any:
         return contextlib.nullcontext()
 
 
+def loaded_torch() -> Any:
+    """torch if it is imported (fully: while another thread is still importing it, its module is already
+    in sys.modules without its functions), else None; never imports it."""
+    torch = sys.modules.get("torch")
+    if torch is None or getattr(getattr(torch, "__spec__", None), "_initializing", False):
+        return None
+    return torch if hasattr(torch, "set_num_threads") else None
+
+
 @contextlib.contextmanager
 def single_thread() -> Iterator[None]:
     """One BLAS thread, and one torch thread if torch is loaded, inside the block."""
-    torch = sys.modules.get("torch")
+    torch = loaded_torch()
     before = torch.get_num_threads() if torch is not None else None
     if torch is not None:
         torch.set_num_threads(1)
@@ -49,6 +58,6 @@ def single_thread() -> Iterator[None]:
 def pin_single_thread() -> None:
     """One BLAS thread (and one torch thread once torch is imported here) for the rest of the process."""
     _blas_limit().__enter__()                     # never exited: the limit stays
-    torch = sys.modules.get("torch")
+    torch = loaded_torch()
     if torch is not None:
         torch.set_num_threads(1)

@@ -1,0 +1,69 @@
+"""Sharing one process among many sessions (a classroom): ticks take turns, and training shrinks with
+the number of sessions ticking.
+
+Why: the ticks of a process share one core (the GIL), and so does the event loop that sends their
+redraws. Run side by side, 30 sessions' ticks each took seconds, the next tick's messages replaced the
+unsent ones, and no redraw reached a browser at all (bench/classroom.py: 0 updates/s with 30 tabs on
+one process). Taking turns in arrival order, each tick runs at full speed and its redraw goes out; a
+session waits at most one round of the others' ticks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from types import TracebackType
+
+
+class FairGate:
+    """A lock granted in arrival order (``threading.Lock`` and ``Semaphore`` let a newcomer take it
+    before a thread that has waited: the sessions with the cheapest ticks would take most turns)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy = False
+        self._queue: deque[threading.Event] = deque()
+
+    def __enter__(self) -> FairGate:
+        with self._lock:
+            if not self._busy:
+                self._busy = True
+                return self
+            turn = threading.Event()
+            self._queue.append(turn)
+        turn.wait()                                   # set by the release that hands the gate over
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        with self._lock:
+            if self._queue:
+                self._queue.popleft().set()           # the gate passes straight to the next in line
+            else:
+                self._busy = False
+
+    @property
+    def waiting(self) -> int:
+        """Sessions waiting for their turn now."""
+        return len(self._queue)
+
+
+class Load:
+    """The sessions of this process that ticked lately, and the training budget that leaves each its
+    share: all of them together train at most ``share`` of a core at ``rate`` ticks a second."""
+
+    def __init__(self, share: float, rate: float, window: float = 2.0) -> None:
+        self.share, self.rate, self.window = share, rate, window
+        self._last: dict[int, float] = {}                # id(session's page) → when it last ticked
+        self._lock = threading.Lock()
+
+    def budget(self, who: object, cap: float, now: float | None = None) -> float:
+        """Seconds of training for this tick of ``who`` (at most ``cap``); marks ``who`` as ticking."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._last[id(who)] = now
+            for k in [k for k, t in self._last.items() if now - t > self.window]:
+                del self._last[k]
+            n = len(self._last)
+        return min(cap, self.share / (self.rate * n))
