@@ -69,8 +69,10 @@ def test_the_training_budget_shrinks_with_the_sessions_ticking() -> None:
     for p in pages[1:]:
         load.budget(p, cap=0.15, now=100.5)
     assert abs(load.budget(pages[0], cap=0.15, now=101.0) - 0.01) < 1e-12   # 0.3 / (2 × 15)
+    assert load.ticking(now=101.0) == 15
     # 2.5 s later only pages[0] has ticked since: the others no longer count
     assert load.budget(pages[0], cap=0.15, now=103.0) == 0.15
+    assert load.ticking(now=103.0) == 1
 
 
 def test_one_math_thread_is_set_only_on_a_torch_that_finished_importing(monkeypatch) -> None:

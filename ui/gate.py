@@ -67,3 +67,9 @@ class Load:
                 del self._last[k]
             n = len(self._last)
         return min(cap, self.share / (self.rate * n))
+
+    def ticking(self, now: float | None = None) -> int:
+        """How many sessions ticked within the window."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            return sum(1 for t in self._last.values() if now - t <= self.window)

@@ -79,7 +79,7 @@ def sweep_figure(rows: list[dict[str, Any]], chance: float) -> go.Figure:
 
 def sweep_panel(state: Any) -> None:
     """Sweep button, progress and result; the sweep advances here, a tick at a time."""
-    from ..live import get_page  # (ui.live draws this panel)
+    from ..live import LOAD, get_page  # (ui.live draws this panel)
 
     page, ss = get_page(state.exp_id), st.session_state
     sweep: Sweep | None = ss.get(SWEEP_KEY)
@@ -97,8 +97,8 @@ def sweep_panel(state: Any) -> None:
         sweep.cancel()
     if sweep is None:
         return
-    if not sweep.done and page.busy:
-        sweep.advance(SWEEP_SECONDS)
+    if not sweep.done and page.busy:                # its share when other sessions tick too (ui/gate.py)
+        sweep.advance(SWEEP_SECONDS / max(1, LOAD.ticking()))
     if sweep.done:
         page.busy = False
     label = "cancelled" if sweep.cancelled else "done" if sweep.done else "running"
