@@ -3,8 +3,9 @@ free loopback port. Two real browser sessions train through nginx, both advance,
 replica (nginx's access log names the replica of every request, the websocket included); an upload
 reaches only its session's replica; SIGTERM stops every process serve.sh started.
 
-Needs Debian's nginx and chromium (and playwright): skipped on a developer's machine without them, failed
-under CI=true (scripts/test.sh installs them), like the browser tests in tests/e2e/.
+Needs Debian's nginx, and chromium through the browser tests' session browser (tests/e2e/conftest.py: one
+Playwright per test session; a second sync Playwright in the same thread is refused): skipped on a
+developer's machine without them, failed under CI=true (scripts/test.sh installs them).
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ from typing import Any
 import pytest
 
 from bench.stclient import NO_PROXY, ROUTE_COOKIE, XSRF_COOKIE, Tab, routes_by_replica
-from tests.e2e import appdom, server
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+
+from . import appdom, server
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = 2
 START_TIMEOUT = 180.0            # s: two replicas import torch at once on a busy 2-core machine
 STOP_TIMEOUT = 30.0
@@ -110,21 +111,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     assert not left, f"serve.sh exited but left processes running: {left}"
     assert proc.returncode == 128 + signal.SIGTERM, (
         f"serve.sh exited with {proc.returncode} on SIGTERM:\n{log.read_text(errors='replace')[-2000:]}")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's chromium, headless (never a downloaded browser)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as e:
-        _unavailable(f"playwright is not installed ({e})")
-    if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _log_lines(run_dir: Path) -> list[dict[str, str]]:
