@@ -99,7 +99,7 @@ class Cluster:
         port = server.free_port()
         self.url, self.run_dir = f"http://127.0.0.1:{port}", logdir / "serve"
         self.run_dir.mkdir()
-        env = {**os.environ, "RNNX_ADDRESS": "127.0.0.1", "RNNX_RUN_DIR": str(self.run_dir)}
+        env = server.serve_env(self.run_dir)
         with open(logdir / "serve.log", "wb") as out:
             cmd = ["bash", "deploy/serve.sh", str(replicas), str(port)]
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,

@@ -53,6 +53,13 @@ def wait_healthy(proc: subprocess.Popen[bytes], url: str, timeout: float = START
     return None
 
 
+def serve_env(run_dir: Path) -> dict[str, str]:
+    """The environment for ``bash deploy/serve.sh`` on loopback: its files in ``run_dir``, and this
+    Python (the project's venv, whether or not it is activated) first on PATH, which serve.sh runs."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "RNNX_ADDRESS": "127.0.0.1", "RNNX_RUN_DIR": str(run_dir), "PATH": path}
+
+
 def stop(proc: subprocess.Popen[bytes]) -> None:
     """Terminate the server's process group (SIGTERM, then SIGKILL after 10 s)."""
     try:

@@ -93,7 +93,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     run_dir = tmp_path_factory.mktemp("serve")
     port = server.free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "RNNX_ADDRESS": "127.0.0.1", "RNNX_RUN_DIR": str(run_dir)}
+    env = server.serve_env(run_dir)
     log = run_dir.parent / "serve.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(["bash", "deploy/serve.sh", str(REPLICAS), str(port)], cwd=ROOT, env=env,
