@@ -28,7 +28,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rnn_core import build_model, dynamics  # noqa: E402
 from rnn_core.experiments import memory  # noqa: E402
-from rnn_core.sweep import Sweep, format_table, json_rows, parse_seeds, parse_value, parse_vary  # noqa: E402
+from rnn_core.export import plain  # noqa: E402
+from rnn_core.sweep import Sweep, format_table, parse_seeds, parse_value, parse_vary  # noqa: E402
 
 DEFAULT_VARY = ["lag=5,10,20,50,100", "cell=rnn,lstm,gru"]
 
@@ -72,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
     t0 = time.perf_counter()
-    sweep.run_all(on_row=lambda r: print(json.dumps(json_rows([r])[0]), file=sys.stderr, flush=True))
+    sweep.run_all(on_row=lambda r: print(json.dumps(plain(r)), file=sys.stderr, flush=True))
     print(format_table(sweep.rows))
     print(f"load average after: {os.getloadavg()[0]:.2f}; wall {time.perf_counter() - t0:.0f} s")
     if args.json:
-        print(json.dumps(json_rows(sweep.rows)))
+        print(json.dumps(plain(sweep.rows)))
     return 0
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from typing import Any, TextIO
@@ -24,7 +23,8 @@ from . import schema
 from .compare import parse_spec, runs_of, train_all
 from .config import RunConfig
 from .experiments import experiment_ids, get_experiment
-from .sweep import Sweep, format_table, json_rows, parse_seeds, parse_vary
+from .export import plain
+from .sweep import Sweep, format_table, parse_seeds, parse_vary
 from .threads import single_thread
 from .trainer import Trainer
 
@@ -117,19 +117,6 @@ def _progress(out: TextIO, exp_id: str, step: int, total: int, seconds: float, e
     out.flush()
 
 
-def plain(v: Any) -> Any:
-    """``v`` with numpy scalars as Python numbers and NaN / ±inf as None (valid JSON)."""
-    if isinstance(v, dict):
-        return {k: plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m rnn_core",
                                  description="Train the RNN Explorer experiments headless.")
@@ -198,7 +185,7 @@ def _sweep(args: argparse.Namespace) -> int:
                   metric=metric)
     sweep.run_all(on_row=lambda r: print(format_table([r]).splitlines()[-1], file=sys.stderr, flush=True))
     if args.json:
-        for row in json_rows(sweep.rows):
+        for row in plain(sweep.rows):
             print(json.dumps(row, allow_nan=False))
     else:
         print(format_table(sweep.rows))

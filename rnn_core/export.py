@@ -6,6 +6,7 @@ import io
 import math
 import zipfile
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from numpy.lib import format as npy
@@ -142,3 +143,16 @@ def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.nd
     with _open_zip(raw, expected) as z:
         members = _members(z, expected)
         return {k: _read(z, members[k], k, ref) for k, ref in expected.items()}
+
+
+def plain(v: Any) -> Any:
+    """``v`` with numpy scalars as Python numbers and NaN / ±inf as None (valid JSON)."""
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v

@@ -217,19 +217,6 @@ def summarise(combo: Mapping[str, Any], runs: list[dict[str, Any]], metric: str)
     return row
 
 
-def json_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows for ``json.dumps``: numpy numbers as Python numbers, NaN / ±inf as None."""
-    def plain(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [plain(x) for x in v]
-        if isinstance(v, np.generic):
-            v = v.item()
-        return None if isinstance(v, float) and not math.isfinite(v) else v
-    return [plain(r) for r in rows]
-
-
 def format_table(rows: list[dict[str, Any]]) -> str:
     """The rows as an aligned text table (every scalar column; the per-seed ``runs`` left out)."""
     if not rows:

@@ -9,7 +9,8 @@ import pytest
 
 from rnn_core.experiments import get_experiment
 from rnn_core.experiments.memory import MEMORY
-from rnn_core.sweep import Sweep, format_table, json_rows, parse_seeds, parse_vary
+from rnn_core.export import plain
+from rnn_core.sweep import Sweep, format_table, parse_seeds, parse_vary
 
 SMALL = {"hidden_size": 8, "epochs": 2}          # 2 epochs of 8 batches: 16 steps a run
 ROW_KEYS = ["lag", "cell", "accuracy_median", "accuracy_min", "chance_median", "grad_reach_median",
@@ -94,5 +95,5 @@ def test_parsing_table_and_json() -> None:
     assert format_table(rows) == (
         "lag  cell  accuracy_median  accuracy_min  grad_reach_median  steps  seconds  seconds_max  stopped\n"
         "  5   rnn            1.000         0.500               -inf   1280     0.58         0.61        0")
-    assert json.loads(json.dumps(json_rows(rows)))[0]["grad_reach_median"] is None
+    assert json.loads(json.dumps(plain(rows)))[0]["grad_reach_median"] is None
     assert format_table([]) == "(no rows)"
