@@ -17,15 +17,12 @@ import sys
 import time
 from typing import Any, TextIO
 
-import numpy as np
-
 from . import schema
 from .compare import parse_spec, runs_of, train_all
 from .config import RunConfig
 from .experiments import experiment_ids, get_experiment
 from .export import plain
 from .sweep import Sweep, format_table, parse_seeds, parse_vary
-from .threads import single_thread
 from .trainer import Trainer
 
 PROGRESS_EVERY = 2.0             # s between progress lines on stderr (a run shorter than that prints none)
@@ -70,12 +67,7 @@ def train(exp_id: str, run: RunConfig, preset: str = "default",
 
 def result(exp_id: str, preset: str, trainer: Trainer) -> dict[str, Any]:
     """What ``--json`` prints of a finished run: final metrics on all the data (same sampling rng)."""
-    snap, run = trainer.last, trainer.run_cfg
-    metrics = snap.metrics
-    if snap.stop is None:
-        with single_thread():
-            rng = np.random.default_rng([run.train.seed, 2, snap.step])
-            metrics = trainer.task.evaluate_full(trainer.model, rng).metrics
+    snap, run, metrics = trainer.last, trainer.run_cfg, trainer.final_metrics()
     return {"experiment": exp_id, "preset": preset, "steps": snap.step, "seconds": round(trainer.wall, 4),
             "config": run.as_dict(), "metrics": plain(metrics), "diverged": snap.stop is not None,
             "stop_reason": snap.stop_reason}

@@ -41,8 +41,13 @@ def grad_against_lag(model: Model, x: np.ndarray, y: np.ndarray, bptt_truncate: 
                      targets: str = "last") -> np.ndarray:
     """‖∂L/∂h_{T-1-k}‖ for k = 0 … T-1 (float64, (T,)): the model's ``step_grad_norms`` read backwards,
     so index k is the gradient k steps before the last step (Frobenius norm over the batch)."""
-    res = model.loss_and_grads(x, y, bptt_truncate=bptt_truncate, targets=targets)
-    return np.array(res.step_grad_norms[::-1], dtype=np.float64)
+    return lag_curve(model.loss_and_grads(x, y, bptt_truncate=bptt_truncate, targets=targets).step_grad_norms)
+
+
+def lag_curve(step_grad_norms: np.ndarray) -> np.ndarray:
+    """A result's ``step_grad_norms`` (‖∂L/∂h_t‖ for t = 0 … T-1) as gradient against lag: index k is
+    the gradient k steps before the last step, float64."""
+    return np.asarray(step_grad_norms, dtype=np.float64)[::-1].copy()
 
 
 def orders_lost(curve: np.ndarray, lag: int | None = None) -> float:

@@ -93,7 +93,6 @@ class Snapshot:
     param_grad_norms: dict[str, float]  # ||dL/dθ|| per parameter, last step, before clipping
     probe_hidden: np.ndarray            # (time, hidden): h_t of the task's probe sequence
     predictions: dict[str, Any]
-    spectral_radius: float | None       # max |eigenvalue| of W_hh (rnn cell)
     spectrum: Spectrum | None           # the recurrence linearised along the probe (rnn_core.dynamics)
     steps_per_sec: float
     done: bool                          # the block of epochs is complete, or the run stopped
@@ -103,6 +102,12 @@ class Snapshot:
     config: RunConfig                   # the settings in force
     params: dict[str, np.ndarray] = field(repr=False, default_factory=dict)  # read-only weights
     history: tuple[Record, ...] = field(repr=False, default=())
+
+    @property
+    def spectral_radius(self) -> float | None:
+        """max |eigenvalue| of W_hh (rnn cell); None for lstm / gru or weights that are not finite."""
+        eig = None if self.spectrum is None else self.spectrum.w_hh_eigvals
+        return float(np.max(np.abs(eig))) if eig is not None and eig.size else None
 
     def __getattr__(self, name: str) -> Any:   # snapshot.step, .train_loss, … read through to record
         if name != "record" and name in Record.__dataclass_fields__:

@@ -31,7 +31,6 @@ import numpy as np
 from . import schema
 from .config import RunConfig, check_float, check_int
 from .experiments.base import Experiment
-from .threads import single_thread
 from .trainer import Trainer
 
 Implies = Mapping[tuple[str, Any], Mapping[str, Any]]
@@ -179,15 +178,9 @@ class Sweep:
     # ------------------------------------------------------------------ results
     def _finish_run(self, trainer: Trainer) -> None:
         combo, seed = self._jobs[self._next]
-        snap = trainer.last
-        why = snap.stop_reason if snap is not None else None       # the run diverged: its last metrics
-        metrics = dict(snap.metrics) if snap is not None else {}
-        if why is None:                   # final numbers on all the held-out data, as the CLI does
-            with single_thread():
-                rng = np.random.default_rng([seed, 2, trainer.step])
-                metrics = dict(trainer.task.evaluate_full(trainer.model, rng).metrics)
+        why = trainer.last.stop_reason if trainer.last is not None else None
         self._runs.append({"seed": seed, "steps": trainer.step, "seconds": round(trainer.wall, 3),
-                           "stop_reason": why, "metrics": metrics})
+                           "stop_reason": why, "metrics": trainer.final_metrics()})
         self._next += 1
         self._trainer = None
         if self._next >= len(self._jobs) or self._jobs[self._next][0] != combo:

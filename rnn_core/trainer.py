@@ -14,7 +14,7 @@ import numpy as np
 
 from .config import RunConfig, TrainConfig
 from .contract import Model
-from .dynamics import recurrent_spectrum
+from .dynamics import Spectrum, recurrent_spectrum
 from .experiments.base import Task, TaskView
 from .model import build_model
 from .optim import clip_grads, global_norm, make_optimizer
@@ -23,6 +23,7 @@ from .snapshot import Change, Record, Snapshot, Stop, frozen
 from .threads import single_thread
 
 HISTORY_MAX = 1500                # records kept; older ones are thinned, change markers always kept
+SPECTRUM_SHARE = 0.1      # the spectrum may cost at most this share of the training time
 
 
 class _Interval:
@@ -76,6 +77,8 @@ class Trainer:
         self.stop: Stop | None = None
         self.last: Snapshot | None = None
         self._good_params: dict[str, np.ndarray] = {}       # weights of the last good snapshot
+        self._spectrum: Spectrum | None = None               # the last one, its cost, when (self.wall)
+        self._spectrum_cost = self._spectrum_wall = 0.0
 
     # ------------------------------------------------------------------ state
     @property
@@ -208,7 +211,7 @@ class Trainer:
         self.model.set_params(params)
         try:
             with single_thread():
-                snap = self._evaluated(steps_per_sec=0.0)
+                snap = self._evaluated(steps_per_sec=0.0, new_weights=True)
             ok = bool(np.all(np.isfinite(snap.probe_hidden))) and (
                 snap.val_loss is None or bool(np.isfinite(snap.val_loss)))
         except (ValueError, ArithmeticError):
@@ -218,6 +221,16 @@ class Trainer:
             self.last, self._good_params = last, good
             del self.history[n:]
         return ok
+
+    def final_metrics(self) -> dict[str, Any]:
+        """What a finished run reports (CLI, sweep): metrics on all the held-out data, or the last
+        snapshot's if the run stopped."""
+        snap = self.last if self.last is not None else self.snapshot()
+        if snap.stop is not None:
+            return dict(snap.metrics)
+        with single_thread():
+            rng = np.random.default_rng([self.run_cfg.train.seed, 2, snap.step])
+            return dict(self.task.evaluate_full(self.model, rng).metrics)
 
     # ------------------------------------------------------------------ snapshots
     def snapshot(self, steps_per_sec: float = 0.0) -> Snapshot:
@@ -240,7 +253,7 @@ class Trainer:
                             total_steps=self.total_steps, epochs=self.end_epoch, config=self.run_cfg)
         return self.last
 
-    def _evaluated(self, steps_per_sec: float) -> Snapshot:
+    def _evaluated(self, steps_per_sec: float, new_weights: bool = False) -> Snapshot:
         rng = np.random.default_rng([self.run_cfg.train.seed, 2, self.step])
         ev = self.task.evaluate(self.model, rng)
         probe = frozen(self.model.forward(self.task.probe_x).hidden[0])
@@ -248,13 +261,23 @@ class Trainer:
         norms = {k: float(np.linalg.norm(g)) for k, g in self._last_grads.items()}
         self._good_params = {k: frozen(v) for k, v in self.model.get_params().items()}
         snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms, probe_hidden=probe,
-                        predictions=dict(ev.predictions), spectral_radius=self._spectral_radius(),
-                        spectrum=recurrent_spectrum(self.model, self.task.probe_x),
+                        predictions=dict(ev.predictions),
+                        spectrum=self._recurrent_spectrum(new_weights),
                         steps_per_sec=steps_per_sec, done=self.done, stop=self.stop,
                         total_steps=self.total_steps, epochs=self.end_epoch, config=self.run_cfg,
                         params=self._good_params, history=tuple(self.history))
         self.last = snap
         return snap
+
+    def _recurrent_spectrum(self, new_weights: bool) -> Spectrum:
+        """The spectrum along the probe, new once the training since the last one took 1 / SPECTRUM_SHARE
+        times its cost: every snapshot usually (0.5-12 ms), every ~3 s for a 256-unit LSTM (0.3 s)."""
+        if (new_weights or self._spectrum is None
+                or self.wall - self._spectrum_wall >= self._spectrum_cost / SPECTRUM_SHARE):
+            t0 = time.perf_counter()
+            self._spectrum = recurrent_spectrum(self.model, self.task.probe_x)
+            self._spectrum_cost, self._spectrum_wall = time.perf_counter() - t0, self.wall
+        return self._spectrum
 
     def _record(self, val_loss: float | None, metrics: dict[str, Any]) -> Record:
         """The interval's means as a new record of the history."""
@@ -279,10 +302,3 @@ class Trainer:
             cut = 2 * len(self.history) // 3
             old = [r for i, r in enumerate(self.history[:cut]) if i % 2 == 0 or r.changes]
             self.history = old + self.history[cut:]
-
-    def _spectral_radius(self) -> float | None:
-        if self.run_cfg.model.cell != "rnn":
-            return None
-        w = self.model.get_params()["W_hh"].astype(np.float64)
-        with np.errstate(all="ignore"):
-            return float(np.max(np.abs(np.linalg.eigvals(w)))) if np.all(np.isfinite(w)) else None

@@ -118,7 +118,7 @@ def test_empty_and_nan_snapshots_do_not_raise():
     nan_rec = dataclasses.replace(snap.record, train_loss=np.nan, val_loss=None, grad_norm_before=np.inf,
                                   grad_norm_after=np.nan, step_grad_norms=np.full(T_LEN, np.nan))
     bad = dataclasses.replace(snap, record=nan_rec, history=(nan_rec,),
-                              probe_hidden=np.full((T_LEN, 5), np.nan), spectral_radius=None)
+                              probe_hidden=np.full((T_LEN, 5), np.nan), spectrum=None)
     for fig in common_figures(bad):
         check_house_style(fig)
     assert "no finite loss yet" in hint_texts(F.loss_figure(bad))

@@ -327,6 +327,14 @@ def test_odd_url_values_on_the_letter_page() -> None:
     assert_sane(at, "abcde")
 
 
+def test_bptt_truncate_none_in_a_link_means_full() -> None:
+    """Found by tests/test_urls.py: ?bptt_truncate=none (the schema's word for "no truncation") raised a
+    TypeError on the sine page."""
+    at = open_page("sine", bptt_truncate="none")
+    assert_sane(at, "sine")
+    assert run_of(at, "sine").run.train.bptt_truncate is None
+
+
 def test_switching_backend_and_page_mid_run() -> None:
     at = open_page("elman")
     at.button(key="train_toggle").click().run()

@@ -242,3 +242,16 @@ def test_updates_write_through_the_live_parameter_views():
     tr.run(steps=1)
     assert not np.array_equal(views["W_hh"], before)      # the same arrays, changed in place
     np.testing.assert_array_equal(views["W_hh"], tr.model.get_params()["W_hh"])
+
+
+def test_the_spectrum_is_recomputed_as_often_as_its_cost_allows() -> None:
+    tr = make()
+    first = tr.run(steps=5).spectrum
+    tr._spectrum_cost = 0.0                               # free: every snapshot
+    second = tr.run(steps=5).spectrum
+    assert first is not second
+    assert second.w_hh_eigvals.shape == (8,)
+    tr._spectrum_cost = 10.0                              # as if it took 10 s: wait for 100 s of training
+    assert tr.run(steps=5).spectrum is second
+    assert tr.load_params(dict(tr.model.get_params()))   # new weights: always a fresh one
+    assert tr.last.spectrum is not second

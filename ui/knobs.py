@@ -98,7 +98,7 @@ def clamp(values: dict[str, Any], lim: Limits) -> dict[str, Any]:
         if name == "lr":
             v[name] = min(lim.lr_options, key=lambda o: abs(math.log10(o) - math.log10(x)))
         elif name == "bptt_truncate":
-            v[name] = FULL if x == FULL or x > lim.seq_len else int(x)
+            v[name] = FULL if x is None or x == FULL or x > lim.seq_len else int(x)  # None = full
         elif knob.kind in ("int", "float") and knob.lo is not None:
             top = lim.hi(name)
             x = max(x, knob.lo) if top is None else min(max(x, knob.lo), top)
@@ -228,6 +228,8 @@ def _from_url(name: str, lim: Limits) -> tuple[Any, str, str]:
     text = texts[-1] if texts else ""
     try:
         value = FULL if name == "bptt_truncate" and text.strip().lower() == FULL else schema.parse(name, text)
+        if name == "bptt_truncate" and value is None:                 # "none": the schema's word for full
+            value = FULL
     except ValueError as e:
         return None, text, "expected " + str(e).partition("expected ")[2] if "expected " in str(e) else str(e)
     ok = clamp({name: value}, lim)[name] == value and (name != "lr" or value in lim.lr_options)

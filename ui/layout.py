@@ -240,8 +240,6 @@ def metrics_panel(state: RunState) -> None:
         numbers = {k: v for k, v in s.metrics.items() if isinstance(v, (int, float))}
         for col, (k, v) in zip(st.columns(max(len(numbers), 1)), numbers.items(), strict=False):
             col.metric(words.metric(exp, k), words.number(v))
-        if s.spectral_radius is not None:
-            st.caption(f"spectral radius ρ(W_hh) = {s.spectral_radius:.3g}")
 
 
 @st.cache_data(show_spinner=False)

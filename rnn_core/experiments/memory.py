@@ -100,7 +100,7 @@ class MemoryTask(Task):
         logits = np.asarray(res.outputs, dtype=np.float64)              # (n, k)
         finite = np.all(np.isfinite(logits), axis=1)                     # (n,)
         pred = np.where(finite, np.nan_to_num(logits).argmax(axis=1), -1)   # -1: no prediction
-        curve = res.step_grad_norms[::-1].astype(np.float64)            # (T,): k = 0 … T-1
+        curve = dynamics.lag_curve(res.step_grad_norms)                # (T,): k = 0 … T-1
         confusion = np.zeros((self.k, self.k), dtype=np.int64)
         np.add.at(confusion, (y[finite], pred[finite]), 1)
         per_class = np.diag(confusion) / np.maximum(np.bincount(y, minlength=self.k), 1)
