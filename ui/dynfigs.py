@@ -41,9 +41,8 @@ def _eigen_plane(sp: Any) -> go.Figure:
                     marker={"color": COLORS["pred"], "size": 7},
                     hovertemplate="λ = %{x:.3f} %{y:+.3f}i<extra>Jacobian</extra>")
     top = float(np.max(np.abs(j))) if j.size else float("nan")
-    sub = (f"largest |λ| of the Jacobian {top:.2f}: " +
-           ("inside the circle, the gradient shrinks each step back" if top < 1 else
-            "outside the circle, the gradient can grow each step back"))
+    sub = (f"Jacobian's largest |λ| {top:.2f}: " +               # fits a half-width chart
+           ("inside, the gradient fades" if top < 1 else "outside, it can grow"))
     return make_figure([circle, ew, ej], "Eigenvalues against the unit circle", "real part",
                        "imaginary part", uirevision="spectrum", subtitle=sub,
                        x={"range": [-r, r], "zeroline": True}, y={"range": [-r, r], "scaleanchor": "x",

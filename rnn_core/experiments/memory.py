@@ -126,7 +126,7 @@ class MemoryExperiment(Experiment):
                    "short: lag 5, where the plain RNN learns too.")
     metrics = (Metric("accuracy", "accuracy", better="higher"),
                Metric("chance", "chance (1/K)", better=""),
-               Metric("grad_reach", "gradient reach, log10 ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖", better=""))
+               Metric("grad_reach", "reach (log10)", better=""))   # ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖
     val_label = "held-out"
     knobs = (*COMMON_KNOBS, "lag")
     implies = IMPLIES
