@@ -3,12 +3,15 @@
 A spec is written ``<knob>:<v1>,<v2>[,<v3>]`` (``bptt_truncate:1,5,full``, ``cell:rnn,lstm,gru``): the
 app reads it from its URL, the CLI from ``--vary knob=v1,v2``. Every other setting is shared, the seed
 included, so the runs see the same data in the same order and start from the same weights wherever the
-shapes allow. Lockstep is fair in steps, not in wall time: each round advances every run that is not
-done by the same number of steps.
+shapes allow. Lockstep is fair in steps: each round advances every run that is not done by the same
+number of steps, as many as the round's time budget pays for all of them together (the CLI and the app
+share this one rule).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +19,12 @@ from typing import Any
 from . import schema
 from .config import RunConfig
 from .experiments import Experiment
+from .snapshot import Stop
 from .trainer import Trainer
 
 MIN_RUNS, MAX_RUNS = 2, 3
 NOT_COMPARED = ("seed",)          # the runs share the seed: that is what makes them comparable
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,18 +79,38 @@ def runs_of(base: RunConfig, spec: Spec, exp: Experiment, data: Any = None) -> l
             for v in spec.values]
 
 
-def lockstep(trainers: list[Trainer], steps: int | None = None, seconds: float | None = None) -> list[Any]:
-    """One round: the first trainer that is not done trains for ``steps`` or ``seconds``; every other
-    one that is not done then trains as many steps. Returns each trainer's snapshot."""
+def round_steps(trainers: list[Trainer], seconds: float, cap: int | None = None) -> int:
+    """Updates each live run makes in a round of ``seconds``: floor(seconds / the sum of their costs per
+    update), at least 1, at most ``cap`` and what the longest run still has to go. While a cost is
+    unknown (no step yet) the round is one step each: it measures them without risking the budget."""
     live = [t for t in trainers if not t.done]
-    if live:
-        lead = live[0]
-        before = lead.step
-        lead.run(steps=steps, seconds=seconds)
-        n = max(1, lead.step - before)
-        for t in live[1:]:
-            t.run(steps=n)
-    return [t.last if t.last is not None else t.snapshot() for t in trainers]
+    if not live:
+        return 0
+    costs = [t.step_seconds for t in live]
+    if any(c is None for c in costs):
+        return 1
+    left = max(t.total_steps - t.step for t in live)
+    total = sum(c for c in costs if c is not None)
+    affordable = seconds / total * (1 + 1e-9) if total > 0 else math.inf   # 0.3 / 0.03 is 9.99…: 10
+    return max(1, int(min(left, math.inf if cap is None else cap, affordable)))
+
+
+def lockstep(trainers: list[Trainer], seconds: float, cap: int | None = None) -> int:
+    """One round: every trainer that is not done makes the same ``round_steps`` updates (fewer if its
+    block ends or it stops), so 3 runs take about ``seconds`` together, not 3 × ``seconds``. A run that
+    fails stops alone with Stop("error") and the others go on. Returns the updates asked of each run
+    (0 if all were done); afterwards every trainer's ``last`` snapshot is up to date."""
+    n = round_steps(trainers, seconds, cap)
+    for i, t in enumerate(trainers):
+        if n and not t.done:
+            try:
+                t.run(steps=n)
+            except Exception as e:  # noqa: BLE001 -- a failing run stops alone, the others go on
+                LOG.exception("lockstep: run %d failed", i + 1)
+                t.halt(Stop("error", t.step + 1, detail=str(e)[:200]))
+        if t.last is None:
+            t.snapshot()
+    return n
 
 
 def train_all(exp: Experiment, runs: list[RunConfig], data: Any = None,

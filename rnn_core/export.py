@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib import format as npy
 
 from .messages import brief, capped_errors, clip
-from .trainer import Record
+from .snapshot import Record
 
 MAX_NPZ_BYTES = 5 * 1024 * 1024      # the app's upload limit
 CSV_COLUMNS = ("step", "epoch", "train_loss", "val_loss", "grad_norm_before", "grad_norm_after",

@@ -1,7 +1,8 @@
 """The trainer: advances a run by a number of steps or a time budget and returns immutable snapshots.
 
 It knows nothing of any experiment or of the UI: a ``Task`` hands it batches and evaluations, the
-caller decides what to draw from the ``Snapshot`` it gets back.
+caller decides what to draw from the ``Snapshot`` it gets back. What is kept between snapshots (the
+history, the last good weights, when the spectrum is due) is the ``Recorder``'s (rnn_core.recorder).
 """
 
 from __future__ import annotations
@@ -14,40 +15,15 @@ import numpy as np
 
 from .config import RunConfig, TrainConfig
 from .contract import Model
-from .dynamics import Spectrum, recurrent_spectrum
 from .experiments.base import Task, TaskView
 from .model import build_model
 from .optim import clip_grads, global_norm, make_optimizer
+from .recorder import Progress, Recorder
 from .schema import LIVE_KNOBS
-from .snapshot import Change, Record, Snapshot, Stop, frozen
+from .snapshot import Change, Record, Snapshot, Stop
 from .threads import single_thread
 
-HISTORY_MAX = 1500                # records kept; older ones are thinned, change markers always kept
-SPECTRUM_SHARE = 0.1      # the spectrum may cost at most this share of the training time
-
-
-class _Interval:
-    """Running sums over the steps since the last snapshot."""
-
-    def __init__(self, width: int) -> None:
-        self.n = 0
-        self.loss = self.before = self.after = self.clipped = 0.0
-        self.sgn_sum = np.zeros(width)
-        self.sgn_count = np.zeros(width)
-
-    def add(self, loss: float, before: float, after: float, clipped: bool, sgn: np.ndarray) -> None:
-        self.n += 1
-        self.loss += loss
-        self.before += before
-        self.after += after
-        self.clipped += float(clipped)
-        w = min(len(sgn), len(self.sgn_sum))
-        self.sgn_sum[:w] += sgn[:w]
-        self.sgn_count[:w] += 1
-
-    def step_grad_norms(self) -> np.ndarray:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.sgn_count > 0, self.sgn_sum / np.maximum(self.sgn_count, 1), np.nan)
+STEP_COST_WEIGHT = 0.5    # weight of the latest run() call in the mean cost of an update
 
 
 class Trainer:
@@ -69,21 +45,31 @@ class Trainer:
         self._batches_per_epoch = 0
         self._epoch_len = 0
         self._h: np.ndarray | None = None
-        self._interval = _Interval(task.max_len)
-        self._last_grads: dict[str, np.ndarray] = {}
-        self._changes: list[Change] = []
-        self.history: list[Record] = []
+        self.recorder = Recorder(task)             # history, snapshots, the last good weights
         self.wall = 0.0
         self.stop: Stop | None = None
-        self.last: Snapshot | None = None
-        self._good_params: dict[str, np.ndarray] = {}       # weights of the last good snapshot
-        self._spectrum: Spectrum | None = None               # the last one, its cost, when (self.wall)
-        self._spectrum_cost = self._spectrum_wall = 0.0
+        self._step_seconds: float | None = None
 
     # ------------------------------------------------------------------ state
     @property
     def done(self) -> bool:
         return self.stop is not None or self.epoch >= self.end_epoch
+
+    @property
+    def history(self) -> list[Record]:
+        """The run's records so far, thinned (rnn_core.recorder.HISTORY_MAX)."""
+        return self.recorder.history
+
+    @property
+    def last(self) -> Snapshot | None:
+        """The latest snapshot (None before the first)."""
+        return self.recorder.last
+
+    @property
+    def step_seconds(self) -> float | None:
+        """Training seconds an update takes: a running mean over ``run()`` calls, None before any step
+        (what a lockstep round divides its budget by)."""
+        return self._step_seconds
 
     @property
     def view(self) -> TaskView:
@@ -125,7 +111,7 @@ class Trainer:
         self.end_epoch = max(1, self.end_epoch + train.epochs - self.cfg.epochs)   # the block's new end
         self.cfg = train
         self.run_cfg = replace(self.run_cfg, train=train)
-        self._changes += [c for c in changes if c.name != "epochs"]
+        self.recorder.changes += [c for c in changes if c.name != "epochs"]
         return changes
 
     def extend(self) -> None:
@@ -166,8 +152,7 @@ class Trainer:
         self.step += 1
         if not self._queue:
             self.epoch += 1
-        self._interval.add(res.loss, cr.norm_before, cr.norm_after, cr.clipped, res.step_grad_norms)
-        self._last_grads = res.grads
+        self.recorder.count(res, cr)
         return True
 
     def _update(self, grads: dict[str, np.ndarray]) -> bool:
@@ -183,8 +168,11 @@ class Trainer:
         return False
 
     def halt(self, stop: Stop) -> None:
-        """Stop the run for a reason found outside the training step."""
+        """Stop the run for a reason found outside the training step; the last snapshot says so (no new
+        evaluation: the model may be what failed)."""
         self.stop = stop
+        if self.recorder.last is not None:
+            self.recorder.refreshed(self._progress())
 
     def _stop(self, stop: Stop) -> bool:
         self.stop = stop
@@ -202,24 +190,31 @@ class Trainer:
                     n += 1
             elapsed = time.perf_counter() - t0
             self.wall += elapsed
+            if n:
+                self._count_cost(elapsed / n)
             return self.snapshot(steps_per_sec=n / elapsed if elapsed > 0 and n else 0.0)
+
+    def _count_cost(self, seconds: float) -> None:
+        """Into the mean cost of an update: it follows a live change (batch size, truncation) within a
+        few calls, and one call slowed by a busy machine does not throw it off."""
+        old = self._step_seconds
+        self._step_seconds = seconds if old is None else old + STEP_COST_WEIGHT * (seconds - old)
 
     def load_params(self, params: dict[str, np.ndarray]) -> bool:
         """Put ``params`` into the model and evaluate them; if that fails, or the loss or the hidden
         states are not finite, the old weights and snapshot stay and False is returned."""
-        old, last, good, n = self.model.get_params(), self.last, self._good_params, len(self.history)
+        old, mark = self.model.get_params(), self.recorder.mark()
         self.model.set_params(params)
         try:
             with single_thread():
-                snap = self._evaluated(steps_per_sec=0.0, new_weights=True)
+                snap = self.recorder.evaluated(self.model, self._progress(), 0.0, new_weights=True)
             ok = bool(np.all(np.isfinite(snap.probe_hidden))) and (
                 snap.val_loss is None or bool(np.isfinite(snap.val_loss)))
         except (ValueError, ArithmeticError):
             ok = False
         if not ok:
             self.model.set_params(old)
-            self.last, self._good_params = last, good
-            del self.history[n:]
+            self.recorder.rollback(mark)
         return ok
 
     def final_metrics(self) -> dict[str, Any]:
@@ -235,70 +230,19 @@ class Trainer:
     # ------------------------------------------------------------------ snapshots
     def snapshot(self, steps_per_sec: float = 0.0) -> Snapshot:
         """Evaluate the model now and record a point of history (interval means since the last one)."""
-        if self._interval.n == 0 and self.last is not None and self.last.step == self.step:
-            return self._refreshed(self.last)
+        if self.recorder.current(self.step):
+            return self.recorder.refreshed(self._progress())
         try:
-            return self._evaluated(steps_per_sec)
+            return self.recorder.evaluated(self.model, self._progress(), steps_per_sec)
         except (ValueError, ArithmeticError) as e:       # e.g. hidden states overflow on long samples
             if self.stop is None:
                 self.stop = Stop("evaluation", self.step, detail=str(e))
-            if self.last is not None:
-                self.model.set_params(self._good_params)    # the weights of the last good snapshot
-                return self._refreshed(self.last)
+            if self.recorder.last is not None:
+                self.model.set_params(self.recorder.good_params)   # the last good snapshot's weights
+                return self.recorder.refreshed(self._progress())
             raise
 
-    def _refreshed(self, snap: Snapshot) -> Snapshot:
-        """``snap`` with the run's current state (done, stop, totals), no new evaluation."""
-        self.last = replace(snap, done=self.done, stop=self.stop, steps_per_sec=0.0,
-                            total_steps=self.total_steps, epochs=self.end_epoch, config=self.run_cfg)
-        return self.last
-
-    def _evaluated(self, steps_per_sec: float, new_weights: bool = False) -> Snapshot:
-        rng = np.random.default_rng([self.run_cfg.train.seed, 2, self.step])
-        ev = self.task.evaluate(self.model, rng)
-        probe = frozen(self.model.forward(self.task.probe_x).hidden[0])
-        rec = self._record(ev.val_loss, ev.metrics)
-        norms = {k: float(np.linalg.norm(g)) for k, g in self._last_grads.items()}
-        self._good_params = {k: frozen(v) for k, v in self.model.get_params().items()}
-        snap = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms, probe_hidden=probe,
-                        predictions=dict(ev.predictions),
-                        spectrum=self._recurrent_spectrum(new_weights),
-                        steps_per_sec=steps_per_sec, done=self.done, stop=self.stop,
-                        total_steps=self.total_steps, epochs=self.end_epoch, config=self.run_cfg,
-                        params=self._good_params, history=tuple(self.history))
-        self.last = snap
-        return snap
-
-    def _recurrent_spectrum(self, new_weights: bool) -> Spectrum:
-        """The spectrum along the probe, new once the training since the last one took 1 / SPECTRUM_SHARE
-        times its cost: every snapshot usually (0.5-12 ms), every ~3 s for a 256-unit LSTM (0.3 s)."""
-        if (new_weights or self._spectrum is None
-                or self.wall - self._spectrum_wall >= self._spectrum_cost / SPECTRUM_SHARE):
-            t0 = time.perf_counter()
-            self._spectrum = recurrent_spectrum(self.model, self.task.probe_x)
-            self._spectrum_cost, self._spectrum_wall = time.perf_counter() - t0, self.wall
-        return self._spectrum
-
-    def _record(self, val_loss: float | None, metrics: dict[str, Any]) -> Record:
-        """The interval's means as a new record of the history."""
-        iv = self._interval
-        rec = Record(
-            step=self.step, epoch=self.fractional_epoch,
-            train_loss=iv.loss / iv.n if iv.n else (val_loss if val_loss is not None else np.nan),
-            val_loss=val_loss, grad_norm_before=iv.before / iv.n if iv.n else np.nan,
-            grad_norm_after=iv.after / iv.n if iv.n else np.nan,
-            clip_fraction=iv.clipped / iv.n if iv.n else 0.0,
-            step_grad_norms=frozen(iv.step_grad_norms()), wall_time=self.wall, lr=self.cfg.lr,
-            clip_mode=self.cfg.clip_mode, clip=self.cfg.clip, bptt_truncate=self.cfg.bptt_truncate,
-            changes=tuple(self._changes),
-            metrics={k: float(v) for k, v in metrics.items() if isinstance(v, (int, float, np.number))})
-        self._changes, self._interval = [], _Interval(self.task.max_len)
-        self._add_history(rec)
-        return rec
-
-    def _add_history(self, rec: Record) -> None:
-        self.history.append(rec)
-        if len(self.history) > HISTORY_MAX:      # thin the older two thirds, keep every marker
-            cut = 2 * len(self.history) // 3
-            old = [r for i, r in enumerate(self.history[:cut]) if i % 2 == 0 or r.changes]
-            self.history = old + self.history[cut:]
+    def _progress(self) -> Progress:
+        return Progress(step=self.step, epoch=self.fractional_epoch, wall=self.wall, done=self.done,
+                        stop=self.stop, total_steps=self.total_steps, end_epoch=self.end_epoch,
+                        config=self.run_cfg)

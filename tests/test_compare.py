@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -58,11 +59,11 @@ def test_lockstep_gives_every_run_the_same_steps_and_the_same_start():
     ts = trainers("bptt_truncate:1,5,full", epochs=10)
     first = [t.model.get_params()["W_hh"] for t in ts]
     assert all(np.array_equal(first[0], w) for w in first[1:])      # same seed, same first weights
-    one = lockstep(ts, steps=1)          # truncation changes the gradient, not the loss of the first batch:
-    assert len({s.train_loss for s in one}) == 1                    # the same weights saw the same data
+    assert lockstep(ts, seconds=0.0) == 1      # truncation changes the gradient, not the loss of the first
+    assert len({t.last.train_loss for t in ts}) == 1                # batch: the same weights, the same data
     for _ in range(4):
-        snaps = lockstep(ts, seconds=0.01)
-        assert len({s.step for s in snaps}) == 1 and snaps[0].step > 0
+        n = lockstep(ts, seconds=0.01)
+        assert n >= 1 and len({t.last.step for t in ts}) == 1 and ts[0].last.step > 1
     assert [t.run_cfg.train.bptt_truncate for t in ts] == [1, 5, None]
 
 
@@ -70,14 +71,60 @@ def test_a_run_that_diverges_stops_alone_and_the_others_go_on():
     ts = trainers("lr:1,0.001", optimizer="sgd", clip_mode="off", activation="relu", hidden_size=64,
                   epochs=200)
     for _ in range(20):
-        snaps = lockstep(ts, steps=5)
-        if snaps[0].stop is not None:
+        lockstep(ts, seconds=math.inf, cap=5)          # 1 step to measure the cost, then 5 a round
+        if ts[0].last.stop is not None:
             break
-    assert snaps[0].stop is not None and snaps[0].stop.kind in ("diverged", "overflow")
-    stuck = snaps[0].step
-    going = snaps[1].step
-    snaps = lockstep(ts, steps=5)
-    assert snaps[0].step == stuck and snaps[1].step == going + 5 and snaps[1].stop is None
+    assert ts[0].last.stop is not None and ts[0].last.stop.kind in ("diverged", "overflow")
+    stuck = ts[0].last.step
+    going = ts[1].last.step
+    assert lockstep(ts, seconds=math.inf, cap=5) == 5
+    assert ts[0].last.step == stuck and ts[1].last.step == going + 5 and ts[1].last.stop is None
+
+
+def costing(monkeypatch, seconds: float | None) -> None:
+    """Every Trainer's update costs ``seconds`` (None: not measured yet), whatever the clock says."""
+    monkeypatch.setattr(Trainer, "step_seconds", property(lambda self: seconds))
+
+
+def test_a_round_of_three_runs_takes_its_budget_not_three_times_it(monkeypatch):
+    ts = trainers("bptt_truncate:1,5,full", epochs=10)               # 10 steps an epoch: 100 to go each
+    costing(monkeypatch, 0.01)
+    assert lockstep(ts, seconds=0.3) == 10                           # 10 × (0.01 + 0.01 + 0.01) s = 0.3 s
+    assert [t.step for t in ts] == [10, 10, 10] and [t.last.step for t in ts] == [10, 10, 10]
+    assert lockstep(ts, seconds=0.3, cap=4) == 4                     # a cap wins over the budget
+    assert [t.last.step for t in ts] == [14, 14, 14]
+    costing(monkeypatch, 0.5)                                        # one update is over the budget
+    assert lockstep(ts, seconds=0.3) == 1
+    assert [t.last.step for t in ts] == [15, 15, 15]
+    costing(monkeypatch, 1e-6)                                       # a budget for more than is left
+    assert lockstep(ts, seconds=1.0) == 85
+    assert all(t.done and t.last.done and t.last.step == 100 for t in ts)
+    assert lockstep(ts, seconds=1.0) == 0
+
+
+def test_the_first_round_measures_the_cost_with_one_step_each():
+    ts = trainers("bptt_truncate:1,full", epochs=10)
+    assert [t.step_seconds for t in ts] == [None, None]
+    assert lockstep(ts, seconds=100.0) == 1                          # unknown cost: one step, not 100 s
+    assert [t.last.step for t in ts] == [1, 1] and all(t.step_seconds > 0 for t in ts)
+
+
+def test_a_run_that_is_done_is_skipped_and_one_that_fails_stops_alone(monkeypatch):
+    ts = trainers("bptt_truncate:1,5,full", epochs=10)
+    costing(monkeypatch, 0.01)
+    ts[0].run()                                                      # to its end
+    assert lockstep(ts, seconds=0.1) == 5                            # the budget is shared by 2 runs
+    assert [t.last.step for t in ts] == [100, 5, 5]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    ts[1].model.loss_and_grads = broken
+    assert lockstep(ts, seconds=0.1) == 5
+    assert [t.last.step for t in ts] == [100, 5, 10]
+    assert ts[1].done and ts[1].last.done
+    assert ts[1].last.stop_reason == "training failed at step 6 (out of memory)"
+    assert lockstep(ts, seconds=0.1) == 10 and ts[2].last.step == 20   # the one run left has it all
 
 
 def test_cells_switch_to_the_torch_backend():

@@ -1,4 +1,5 @@
-"""Trainer: steps and time budgets, snapshots, live knob changes, divergence, reproducibility."""
+"""Trainer: steps and time budgets, snapshots, live knob changes, divergence, reproducibility; the
+recorder it keeps its history with; what an update costs."""
 
 import dataclasses
 import subprocess
@@ -7,9 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-from rnn_core import ModelConfig, TrainConfig
+from rnn_core import ModelConfig, TrainConfig, trainer
 from rnn_core.experiments.base import Batch, Evaluation, RunConfig, Task
-from rnn_core.trainer import HISTORY_MAX, Trainer
+from rnn_core.model import build_model
+from rnn_core.recorder import HISTORY_MAX, Progress, Recorder
+from rnn_core.snapshot import Change
+from rnn_core.trainer import Trainer
 
 
 class SumTask(Task):
@@ -43,10 +47,13 @@ class SumTask(Task):
         return Evaluation(val_loss=mse, metrics={"rmse": mse ** 0.5}, predictions={"y": out[:, 0]})
 
 
+def config(lr=0.02, epochs=40, **train):
+    return RunConfig(ModelConfig(input_size=1, hidden_size=8, output_size=1, dtype="float64"),
+                     TrainConfig(lr=lr, epochs=epochs, batch_size=16, **train))
+
+
 def make(lr=0.02, epochs=40, **train):
-    run = RunConfig(ModelConfig(input_size=1, hidden_size=8, output_size=1, dtype="float64"),
-                    TrainConfig(lr=lr, epochs=epochs, batch_size=16, **train))
-    return Trainer(SumTask(), run)
+    return Trainer(SumTask(), config(lr, epochs, **train))
 
 
 def test_run_by_steps_learns_and_snapshot_is_complete():
@@ -75,12 +82,12 @@ def test_runs_to_the_end_and_stops():
     assert again.step == 12
 
 
-def test_time_budget_trains_at_least_one_step():
+def test_a_time_budget_makes_at_least_one_step_and_steps_cap_it():
     tr = make()
-    snap = tr.run(seconds=0.0)
-    assert snap.step == 1
-    snap = tr.run(seconds=0.05)
-    assert snap.step > 1 and snap.steps_per_sec > 0
+    snap = tr.run(seconds=0.0)                           # no time at all: still one step
+    assert snap.step == 1 and snap.steps_per_sec > 0
+    snap = tr.run(steps=7, seconds=3600.0)               # an hour's budget: the 7 steps end first
+    assert snap.step == 8
 
 
 def test_same_seed_same_numbers_different_seed_different():
@@ -247,11 +254,72 @@ def test_updates_write_through_the_live_parameter_views():
 def test_the_spectrum_is_recomputed_as_often_as_its_cost_allows() -> None:
     tr = make()
     first = tr.run(steps=5).spectrum
-    tr._spectrum_cost = 0.0                               # free: every snapshot
+    tr.recorder.spectrum_cost = 0.0                       # free: every snapshot
     second = tr.run(steps=5).spectrum
     assert first is not second
     assert second.w_hh_eigvals.shape == (8,)
-    tr._spectrum_cost = 10.0                              # as if it took 10 s: wait for 100 s of training
+    tr.recorder.spectrum_cost = 10.0                      # as if it took 10 s: wait for 100 s of training
     assert tr.run(steps=5).spectrum is second
     assert tr.load_params(dict(tr.model.get_params()))   # new weights: always a fresh one
     assert tr.last.spectrum is not second
+
+
+def now(step: int, wall: float = 0.0) -> Progress:
+    return Progress(step=step, epoch=0.0, wall=wall, done=False, stop=None, total_steps=10_000,
+                    end_epoch=100, config=config())
+
+
+def test_the_recorder_thins_its_history_but_keeps_every_change_marker():
+    task, model = SumTask(), build_model(config().model, 0)
+    rec = Recorder(task)
+    marked = set(range(5, HISTORY_MAX + 400, 7))          # a change every 7 records, ~270 in all
+    for step in range(1, HISTORY_MAX + 400):
+        if step in marked:
+            rec.changes.append(Change("lr", 0.02, 0.01))
+        rec.evaluated(model, now(step), 0.0)
+    steps = [r.step for r in rec.history]
+    assert len(steps) <= HISTORY_MAX and steps == sorted(steps) and steps[-1] == HISTORY_MAX + 399
+    assert {r.step for r in rec.history if r.changes} == marked
+    assert rec.last.history[-1] is rec.last.record and len(rec.last.history) == len(steps)
+
+
+def test_the_recorder_computes_a_new_spectrum_for_new_weights():
+    task, model = SumTask(), build_model(config().model, 0)
+    rec = Recorder(task)
+    first = rec.evaluated(model, now(1), 0.0).spectrum
+    rec.spectrum_cost = 10.0                              # as if it took 10 s: due after 100 s of training
+    assert rec.evaluated(model, now(2, wall=50.0), 0.0).spectrum is first
+    params = model.get_params()
+    model.set_params({**params, "W_hh": 0.5 * params["W_hh"]})
+    second = rec.evaluated(model, now(3, wall=50.0), 0.0, new_weights=True).spectrum
+    assert second is not first                            # the eigenvalues of W_hh halve with it
+    np.testing.assert_allclose(np.sort(np.abs(second.w_hh_eigvals)),
+                               0.5 * np.sort(np.abs(first.w_hh_eigvals)))
+    rec.spectrum_cost = 0.1                               # due again after 1 s of training
+    assert rec.evaluated(model, now(4, wall=51.5), 0.0).spectrum is not second
+
+
+class Clock:
+    """time.perf_counter on a script: each call returns the next value."""
+
+    def __init__(self, *values: float) -> None:
+        self.values = list(values)
+
+    def perf_counter(self) -> float:
+        return self.values.pop(0) if len(self.values) > 1 else self.values[0]
+
+
+def test_step_seconds_is_none_before_a_step_then_a_running_mean(monkeypatch):
+    tr = make()
+    assert tr.step_seconds is None
+    tr.run(steps=0)
+    assert tr.step_seconds is None                        # no update: nothing measured
+    tr.run(steps=2)
+    assert tr.step_seconds > 0                            # measured on the real clock
+    tr = make()
+    monkeypatch.setattr(trainer, "time", Clock(0.0, 0.5))  # 2 updates in 0.5 s
+    tr.run(steps=2)
+    assert tr.step_seconds == 0.25 and tr.wall == 0.5
+    monkeypatch.setattr(trainer, "time", Clock(1.0, 1.75))  # 1 update in 0.75 s
+    tr.run(steps=1)
+    assert tr.step_seconds == 0.5                         # halfway between the old mean and the new cost
