@@ -167,9 +167,10 @@ def table(exp: Experiment, page: PageRuns, labels: list[str], metric: Any) -> No
     rows = []
     for i, state in enumerate(page.runs):
         s = state.snap
-        row = {"run": i + 1, "value": labels[i].split(" = ", 1)[-1], "final loss": s.train_loss}
+        row = {"run": i + 1, "value": labels[i].split(" = ", 1)[-1],
+               "final loss": words.table_number(s.train_loss)}
         if metric is not None:
-            row[metric.label] = s.metrics.get(metric.name)
+            row[metric.label] = words.table_number(s.metrics.get(metric.name))
         row |= {"steps": s.step, "seconds": round(s.wall_time, 2),
                 "status": "stopped" if s.stop else "complete" if s.done else "paused"}
         rows.append(row)

@@ -19,6 +19,7 @@ from .plotstyle import (
     make_figure,
     num,
     positive,
+    scale_histories,
     step_range,
 )
 
@@ -35,21 +36,22 @@ def _x_max(snaps: Sequence[Any]) -> int | None:
 
 
 def loss_overlay(snaps: Sequence[Any], labels: Sequence[str], val_name: str = "validation") -> go.Figure:
-    """Every run's training loss (solid) and held-out loss (dotted), log y, a ✕ where a run stopped."""
+    """Every run's training loss (solid) and held-out loss (dotted), log y, a ✕ where a run stopped.
+    The y range is set by the records before any blow-up (plotstyle.scale_histories)."""
     title, xt, yt = "Loss of each run", "training step", "loss (log scale)"
     hists = [history(s) for s in snaps]
     if not any(hists):
         return empty_figure(title, xt, yt, uirevision="cmp-loss", y_log=True, y_range=(-3, 1))
-    traces, ys = [], []
+    traces = []
     for i, (hist, label) in enumerate(zip(hists, labels, strict=True)):
         steps = np.array([r.step for r in hist])
         train, val = positive(r.train_loss for r in hist), positive(r.val_loss for r in hist)
-        ys += [train, val]
         traces.append(_line(steps, train, label, run_color(i), "solid", group=label))
         if np.any(np.isfinite(val)):
             traces.append(_line(steps, val, f"{label}: {val_name}", run_color(i), "dot", group=label,
                                 legend=False))
-    yr = log_range(*ys)
+    kept = scale_histories(snaps)                      # a blown-up run's line leaves the top, to its ✕
+    yr = log_range(*(positive(v for r in h for v in (r.train_loss, r.val_loss)) for h in kept))
     yr[0] = max(yr[0], yr[1] - MAX_DECADES)
     for s, hist in zip(snaps, hists, strict=True):
         traces += stop_marker(s, np.array([r.step for r in hist]), 10 ** yr[1])
@@ -62,7 +64,8 @@ def loss_overlay(snaps: Sequence[Any], labels: Sequence[str], val_name: str = "v
 
 def metric_overlay(snaps: Sequence[Any], labels: Sequence[str], metric: str, metric_label: str,
                    log: bool = True) -> go.Figure:
-    """Every run's task metric over training (from the history's records), one line per run."""
+    """Every run's task metric over training (from the history's records), one line per run, a ✕ where
+    a run stopped. A log y range is set by the records before any blow-up (plotstyle.scale_histories)."""
     title, xt = f"{metric_label[:1].upper()}{metric_label[1:]} of each run", "training step"
     hists = [history(s) for s in snaps]
     read = positive if log else (lambda vs: np.array([num(v) for v in vs], dtype=float))
@@ -75,10 +78,12 @@ def metric_overlay(snaps: Sequence[Any], labels: Sequence[str], metric: str, met
               in enumerate(zip(series, labels, strict=True))]
     steps_all = [r.step for h in hists for r in h]
     if log:
-        yr = log_range(*(v for _, v in series))
-        y = log_axis([max(yr[0], yr[1] - MAX_DECADES), yr[1]])
+        yr = log_range(*(read(r.metrics.get(metric) for r in h) for h in scale_histories(snaps)))
+        y, top = log_axis([max(yr[0], yr[1] - MAX_DECADES), yr[1]]), 10 ** yr[1]
     else:
-        y = {"range": [0, 1.05]}
+        y, top = {"range": [0, 1.05]}, 1.05
+    for s, (x, _) in zip(snaps, series, strict=True):
+        traces += stop_marker(s, x, top)
     return make_figure(traces, title, xt, yt, uirevision="cmp-metric", y=y,
                        x={"range": step_range(steps_all, _x_max(snaps))})
 

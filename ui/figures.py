@@ -36,6 +36,7 @@ from .plotstyle import (
     nice_ceil,
     num,
     positive,
+    scale_histories,
     step_range,
 )
 
@@ -145,8 +146,9 @@ def _truncation_overlay(hist: Sequence[Any], width: int, targets: str) -> tuple[
 
 def grad_log_range(snaps: Sequence[Any]) -> tuple[int, int] | None:
     """The log10 colour range of the gradient heatmaps of several runs (shared, so that they compare
-    by eye), None before any of them has a gradient."""
-    logs = [_grad_matrix(history(s)) for s in snaps if history(s)]
+    by eye), None before any of them has a gradient. Only records that may set a shared scale count
+    (plotstyle.scale_histories): a run that blew up must not turn the others' heatmaps one colour."""
+    logs = [_grad_matrix(h) for h in scale_histories(snaps) if h]
     vals = np.concatenate([g[np.isfinite(g)] for g in logs]) if logs else np.zeros(0)
     if not vals.size:
         return None

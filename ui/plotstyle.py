@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,7 @@ EMPTY_HINT = "Press Train to start"
 GRID = "#e3e7ee"                   # grid and zero lines (a plain layout: templates cost ~30 ms a figure)
 MAX_COLUMNS = 300                  # the gradient heatmap shows at most this many records (evenly thinned)
 MAX_DECADES = 8                    # a log axis spans at most this many decades (a blow-up stays readable)
+BLOWUP_DECADES = 3                 # a loss 1000× the best run's largest one is a blow-up (shared scales)
 MAX_TICKS = 7                      # labels on a log axis
 # plotly checks every property as a figure is built: ~2.5 ms of a figure's 3 ms, a fifth of a tick's CPU
 # when a classroom shares a core. The live app skips the check; the tests turn it on (tests/conftest.py),
@@ -138,6 +141,42 @@ def nice_ceil(v: float) -> float:
 def history(snap: Any) -> tuple[Any, ...]:
     """The snapshot's records, () for no snapshot."""
     return tuple(getattr(snap, "history", ()) or ()) if snap is not None else ()
+
+
+def _worst_loss(rec: Any) -> float:
+    """The larger of a record's training and held-out loss: inf if either overflowed, NaN if neither
+    is known (the step-0 record of a task without a held-out loss)."""
+    vals = []
+    for v in (getattr(rec, "train_loss", None), getattr(rec, "val_loss", None)):
+        try:
+            vals.append(float(v))
+        except (TypeError, ValueError):
+            continue
+    return max((v for v in vals if not math.isnan(v)), default=math.nan)
+
+
+def scale_histories(snaps: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Each run's records that may set a scale shared by several runs (compare mode's overlays and its
+    gradient colours), so that a run that blew up cannot squeeze the others off the chart.
+
+    The rule: a record counts if its training and held-out losses are at most 10^BLOWUP_DECADES times
+    the best-behaved run's largest loss (the smallest of the runs' largest finite losses, in practice
+    the untrained model's loss, which the runs share); a run that stopped counts only its records
+    before its first one past that bound, since from there it was on its way to the stop. The records
+    that do not count are still drawn: the line leaves the chart at the top, towards the stop's ✕.
+    A run alone keeps every record up to any infinite loss (its largest finite loss is the reference)."""
+    hists = [history(s) for s in snaps]
+    worst = [[_worst_loss(r) for r in h] for h in hists]
+    tops = [max((w for w in ws if math.isfinite(w)), default=math.nan) for ws in worst]
+    ref = min((t for t in tops if t > 0), default=math.nan)             # NaN > … is False: keep all
+    bound = ref * 10.0 ** BLOWUP_DECADES
+    kept = []
+    for s, h, ws in zip(snaps, hists, worst, strict=True):
+        ok = [not w > bound for w in ws]
+        if getattr(s, "stop", None) is not None:
+            ok = list(accumulate(ok, operator.and_))          # False from the first miss on
+        kept.append(tuple(r for r, k in zip(h, ok, strict=True) if k))
+    return kept
 
 
 def step_range(steps: Sequence[int], x_max: int | None) -> list[float]:

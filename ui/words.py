@@ -81,10 +81,42 @@ def metric(exp: Experiment, name: str) -> str:
     return next((m.label for m in exp.metrics if m.name == name), name.replace("_", " "))
 
 
-def number(v: Any, digits: int = 4) -> str:
-    """A float with ``digits`` significant digits; "–" for None and NaN."""
+HUGE = 1e6          # from here on a value is a blow-up's: its order of magnitude is the news, two digits
+
+
+def _float(v: Any) -> float:
+    """``v`` as a float; NaN for None, text, or an integer too large for a float."""
     try:
-        x = float(v)
-    except (TypeError, ValueError):
+        return float(v)
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
+
+def _short_exponent(text: str) -> str:
+    """"1.7e+19" → "1.7e19", "1.235e-05" → "1.235e-5": the exponent as a person writes it."""
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}e{int(exponent)}" if e else text
+
+
+def number(v: Any, digits: int = 4) -> str:
+    """A float with ``digits`` significant digits ("0.003688"), a huge one (a blow-up) with two ("5.1e36",
+    not "5.071e+36"), "∞" / "−∞" for an overflow, "–" for None and NaN."""
+    x = _float(v)
+    if math.isnan(x):
         return "–"
-    return "–" if math.isnan(x) else f"{x:.{digits}g}"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    return _short_exponent(f"{x:.{min(digits, 2) if abs(x) >= HUGE else digits}g}")
+
+
+def table_number(v: Any) -> str:
+    """A loss or a task metric in a table cell: 4 significant digits ("0.06435"), a whole number below a
+    million ("123457": no exponent in a column of plain numbers), a blow-up's order of magnitude
+    ("1.7e19" rather than 16962880363081646000), "–" for None and NaN, and "diverged" for an infinite
+    value: a loss or a metric is infinite only when the run blew up."""
+    x = _float(v)
+    if math.isinf(x):
+        return "diverged"
+    if 1e4 <= abs(x) < HUGE:
+        return f"{x:.0f}"
+    return number(x)
