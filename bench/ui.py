@@ -27,7 +27,7 @@ import streamlit.logger  # noqa: E402
 from apptest import open_page, page_runs  # noqa: E402
 
 from rnn_core.experiments import experiments  # noqa: E402
-from ui import knobs  # noqa: E402
+from ui.limits import limits  # noqa: E402
 
 TARGET_MS = 100.0
 COMPARE_TARGET_MS = 60.0          # draw p50 with three runs side by side
@@ -38,7 +38,7 @@ streamlit.logger.set_log_level("error")    # bare-mode warnings ("no runtime fou
 def page_ticks(exp_id: str, ticks: int, compare: str | None = None) -> np.ndarray:
     """(ticks, 3) seconds: training, the rest (wall) and the rest (CPU), for ticks of a page that trains
     (``compare``: a spec of three runs trained in lockstep)."""
-    query = {"epochs": str(knobs.limits(exp_id).epochs_max)}              # never finishes mid-bench
+    query = {"epochs": str(limits(exp_id).epochs)}              # never finishes mid-bench
     at = open_page(exp_id, **query, **({"compare": compare} if compare else {}))
     at.button(key="train_toggle").click().run()
     for _ in range(ticks):

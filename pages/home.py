@@ -7,11 +7,12 @@ import streamlit as st
 from rnn_core.experiments import experiments
 from ui.mpa import through_app
 from ui.nav import page_of
+from ui.state import session
 
 INTRO = Path(__file__).resolve().parents[1] / "content" / "home.md"
 
 through_app()
-st.session_state["_page"] = "home"
+session().page = "home"                  # (ui/state.py: back on an experiment page, its run)
 st.title("RNN Explorer")
 st.markdown(INTRO.read_text(encoding="utf-8"))
 

@@ -30,21 +30,23 @@ PROGRESS_EVERY = 2.0             # s between progress lines on stderr (a run sho
 
 def configure(exp_id: str, preset: str = "default", sets: list[str] | None = None,
               seed: int | None = None) -> RunConfig:
-    """The run settings: a preset with ``key=value`` overrides (parsed by the schema) and an optional seed."""
+    """The run settings: a preset with ``key=value`` overrides (parsed by the experiment's knobs), what
+    goes with them (``Experiment.settle``: ``cell=gru`` brings the torch backend, never over a setting
+    given on the same command line) and an optional seed."""
     exp = get_experiment(exp_id)
     run = exp.preset(preset)
     changes: dict[str, Any] = {}
     for item in sets or []:
         key, sep, text = item.partition("=")
         if not sep:
-            raise ValueError(f"--set: got {item!r}, expected key=value")
-        knob = schema.knob(key.strip())
+            raise ValueError(f"--set: got {item[:60]!r}, expected key=value")
+        knob = exp.knob(key.strip())
         if knob.applies == schema.FIXED:
             raise ValueError(f"--set {knob.name}: fixed by the {exp_id} task, cannot be set")
         changes[knob.name] = knob.parse(text)
     if seed is not None:
-        changes["seed"] = schema.knob("seed").parse(str(seed))
-    return exp.fit_run(run.replace(**changes))
+        changes["seed"] = exp.knob("seed").parse(str(seed))
+    return exp.fit_run(exp.settle(run, changes, pinned=changes)[0])
 
 
 def train(exp_id: str, run: RunConfig, preset: str = "default",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,50 +34,67 @@ class Spec:
 
     knob: str
     values: tuple[Any, ...]        # typed, as the schema parses them (None for "full")
-    implied: tuple[dict[str, Any], ...] = ()   # per value: the settings that go with it (exp.implies)
 
     @property
     def text(self) -> str:
         """The spec as a URL writes it: "bptt_truncate:1,5,full"."""
         return f"{self.knob}:" + ",".join(schema.format_value(self.knob, v) for v in self.values)
 
-    def label(self, i: int) -> str:
-        """"bptt_truncate = 5", or with what goes with the value "cell = gru (backend torch, lr 0.02)":
-        how run ``i`` is named on charts and in tables."""
+    def label(self, i: int, base: RunConfig | None = None, run: RunConfig | None = None) -> str:
+        """"bptt_truncate = 5", or with what goes with the value, "cell = gru (backend torch, lr 0.02)":
+        how run ``i`` is named on charts and in tables. What goes with it is read off the runs: the
+        settings in which ``run`` differs from ``base`` besides the compared one."""
         text = f"{self.knob} = {schema.format_value(self.knob, self.values[i])}"
-        extra = self.implied[i] if i < len(self.implied) else {}
-        if extra:
-            text += " (" + ", ".join(f"{k} {schema.format_value(k, v)}" for k, v in extra.items()) + ")"
+        if base is not None and run is not None:
+            extra = [k for k in run.diff(base) if k != self.knob and k in schema.KNOB
+                     and schema.KNOB[k].applies != schema.FIXED]
+            if extra:
+                new = run.as_dict()
+                text += " (" + ", ".join(f"{k} {schema.format_value(k, new[k])}" for k in extra) + ")"
         return text
 
 
-def parse_spec(text: str, exp: Experiment) -> Spec:
-    """``knob:v1,v2[,v3]`` (or ``knob=…``) checked against the schema and the experiment: a ValueError
-    in plain words for an unknown knob, a value out of range, repeated values, or not 2–3 values."""
+Check = Callable[[str, Any], None]     # (name, value) → None, or ValueError: what a page can offer
+
+
+def parse_spec(text: str, exp: Experiment, check: Check | None = None) -> Spec:
+    """``knob:v1,v2[,v3]`` (or ``knob=…``) checked against the experiment's knobs and ``check`` (the
+    page's own ranges, e.g. the widget's 256 hidden units; the CLI has none): a ValueError in plain
+    words for an unknown knob, a value out of range, repeated values, or not 2–3 values. A refused
+    value is never rounded or cut into range."""
     name, sep, rest = str(text).replace("=", ":", 1).partition(":")
     name = name.strip()
     if not sep or not rest.strip():
         raise ValueError(f"compare: got {text[:60]!r}, expected knob:value1,value2[,value3], "
                          "e.g. bptt_truncate:1,full")
-    if name not in schema.KNOB or name not in exp.knobs or name in NOT_COMPARED:
+    if name not in exp.knobs or name in NOT_COMPARED:
         allowed = ", ".join(k for k in exp.knobs if k not in NOT_COMPARED)
         raise ValueError(f"compare: {name[:30]!r} is not a setting this page can compare; expected one of "
                          f"{allowed}")
     texts = [t.strip() for t in rest.split(",") if t.strip()]
     if not MIN_RUNS <= len(texts) <= MAX_RUNS:
         raise ValueError(f"compare: got {len(texts)} value(s) of {name}, expected {MIN_RUNS} or {MAX_RUNS}")
-    values = tuple(schema.parse(name, t) for t in texts)
+    values = tuple(exp.knob(name).parse(t) for t in texts)
+    for v in values:
+        if check is not None:
+            check(name, v)
     if len(set(values)) != len(values):
-        raise ValueError(f"compare: the values of {name} repeat ({', '.join(texts)}), "
+        raise ValueError(f"compare: the values of {name} repeat ({', '.join(t[:20] for t in texts)}), "
                          "expected different ones")
-    return Spec(name, values, tuple(dict(exp.implies.get((name, v), {})) for v in values))
+    return Spec(name, values)
 
 
-def runs_of(base: RunConfig, spec: Spec, exp: Experiment, data: Any = None) -> list[RunConfig]:
-    """The run of each value: ``base`` with the compared setting changed, and what the experiment says
-    goes with that value (``Experiment.implies``: lstm / gru switch to torch)."""
-    return [exp.fit_run(base.replace(**{**exp.implies.get((spec.knob, v), {}), spec.knob: v}), data)
-            for v in spec.values]
+def runs_of(base: RunConfig, spec: Spec, exp: Experiment, data: Any = None,
+            pinned: Collection[str] = ()) -> list[RunConfig]:
+    """The run of each value: ``base`` with the compared setting changed and what the experiment says
+    goes with that value (``Experiment.implied``: lstm / gru bring torch), except the ``pinned``
+    settings (those the person set)."""
+    return [exp.fit_run(exp.settle(base, {spec.knob: v}, pinned)[0], data) for v in spec.values]
+
+
+def labels(spec: Spec, base: RunConfig, runs: Sequence[RunConfig]) -> list[str]:
+    """Every run's name (``Spec.label``), saying what goes with its value."""
+    return [spec.label(i, base, r) for i, r in enumerate(runs)]
 
 
 def round_steps(trainers: list[Trainer], seconds: float, cap: int | None = None) -> int:

@@ -103,15 +103,41 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class TaskConfig:
-    """Settings of the task itself, for the experiments that have any (a change builds a new task)."""
+    """The task's own settings by name (memory's ``lag``), for the experiments that declare any
+    (``Experiment.task_knobs``, which also checks them: ``Experiment.check_task``). Read as attributes:
+    ``run.task.lag``. Most tasks have none."""
 
-    lag: int = 20                  # memory: steps between the symbol and the question
+    items: tuple[tuple[str, Any], ...] = ()   # (name, value) pairs, in the experiment's order
+
+    @classmethod
+    def of(cls, **values: Any) -> TaskConfig:
+        """``TaskConfig.of(lag=50)``."""
+        return cls(tuple(values.items()))
 
     def __post_init__(self) -> None:
-        _check_knobs(self)
+        names = [k for k, _ in self.items]
+        if len(set(names)) != len(names) or not all(isinstance(k, str) for k in names):
+            raise ValueError(f"task: got names {names}, expected distinct setting names")
+
+    def __getattr__(self, name: str) -> Any:
+        for k, v in object.__getattribute__(self, "items"):
+            if k == name:
+                return v
+        raise AttributeError(f"task setting {name!r}: this task has {self.names or 'none'}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.items)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.items)
+
+    def replace(self, **changes: Any) -> TaskConfig:
+        """A copy with some of its settings changed (only names it has)."""
+        return TaskConfig(tuple((k, changes.get(k, v)) for k, v in self.items))
 
 
-GROUPS = {"model": ModelConfig, "train": TrainConfig, "task": TaskConfig}
+GROUPS = {"model": ModelConfig, "train": TrainConfig}
 
 
 @dataclass(frozen=True)
@@ -122,23 +148,28 @@ class RunConfig:
     train: TrainConfig
     task: TaskConfig = field(default_factory=TaskConfig)
 
+    def names(self) -> dict[str, set[str]]:
+        """The setting names of each part ("model", "train", "task")."""
+        parts = {g: {f.name for f in dataclasses.fields(c)} for g, c in GROUPS.items()}
+        return parts | {"task": set(self.task.names)}
+
     def replace(self, **changes: Any) -> RunConfig:
-        """A copy with some settings changed, by their config names (e.g. hidden_size=37, lr=0.1)."""
-        names = {g: {f.name for f in dataclasses.fields(c)} for g, c in GROUPS.items()}
-        unknown = sorted(set(changes) - set().union(*names.values()))
+        """A copy with some settings changed, by their config names (e.g. hidden_size=37, lr=0.1, lag=5
+        where the task has a lag)."""
+        names = self.names()
+        known = set().union(*names.values())
+        unknown = sorted(set(changes) - known)
         if unknown:
-            raise ValueError(f"settings: got unknown names {unknown}, expected names from "
-                             f"{sorted(set().union(*names.values()))}")
-        parts = {g: dataclasses.replace(getattr(self, g), **{k: v for k, v in changes.items() if k in n})
-                 for g, n in names.items()}
-        return RunConfig(**parts)
+            raise ValueError(f"settings: got unknown names {unknown}, expected names from {sorted(known)}")
+        pick = {g: {k: v for k, v in changes.items() if k in n} for g, n in names.items()}
+        return RunConfig(dataclasses.replace(self.model, **pick["model"]),
+                         dataclasses.replace(self.train, **pick["train"]), self.task.replace(**pick["task"]))
 
     def as_dict(self) -> dict[str, Any]:
         """Flat dict of every setting by config name."""
-        return {**dataclasses.asdict(self.model), **dataclasses.asdict(self.train),
-                **dataclasses.asdict(self.task)}
+        return {**dataclasses.asdict(self.model), **dataclasses.asdict(self.train), **self.task.as_dict()}
 
     def diff(self, other: RunConfig) -> list[str]:
-        """Names of the settings that differ between the two runs, in schema order where they are knobs."""
+        """Names of the settings that differ between the two runs."""
         a, b = self.as_dict(), other.as_dict()
-        return [k for k in a if a[k] != b[k]]
+        return [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]

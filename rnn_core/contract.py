@@ -13,7 +13,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .config import TARGETS, ModelConfig, check_choice, check_int
+from . import schema
+from .config import TARGETS, ModelConfig, check_choice
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ def validate_y(cfg: ModelConfig, y: Any, batch: int, time: int, targets: str) ->
 def validate_truncate(bptt_truncate: Any) -> int | None:
     if bptt_truncate is None:
         return None
-    check_int("bptt_truncate", bptt_truncate, 1)
+    schema.check("bptt_truncate", bptt_truncate)  # k >= 1 (a k beyond the sequence is full BPTT)
     return int(bptt_truncate)
 
 

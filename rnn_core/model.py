@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .config import ModelConfig, check_int
+from . import schema
+from .config import ModelConfig
 from .contract import Forward, LossAndGrads, Model
 
 __all__ = ["Forward", "LossAndGrads", "Model", "build_model"]
@@ -29,5 +30,5 @@ def build_model(cfg: ModelConfig, seed: int | np.random.Generator = 0) -> Model:
 
 
 def _rng_from_seed(seed: Any) -> np.random.Generator:
-    check_int("seed", seed, 0, 2**63 - 1)
+    schema.check("seed", seed)                    # the same range as the app and the CLI
     return np.random.default_rng(seed)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import schema
-from .config import CLIP_MODES, OPTIMIZERS, check_choice, check_float
+from .config import CLIP_MODES, OPTIMIZERS, check_choice
 
 Params = dict[str, np.ndarray]
 
@@ -37,11 +37,11 @@ def clip_grads(grads: Params, mode: str, clip: float) -> tuple[Params, ClipResul
     mode "value": every element into [-clip, clip] (the articles' np.clip);
     mode "norm":  scale all gradients by clip / ||g|| when ||g|| > clip (direction kept);
     mode "off":   unchanged.
-    Any threshold ≥ 0 is arithmetic here; the knob ``clip`` (rnn_core.schema) starts at 0.1, since a
-    threshold of 0 erases every gradient.
+    The threshold is checked by the knob ``clip`` (rnn_core.schema): at least 0.1, since a threshold
+    of 0 would erase every gradient (the same range as the app's and the CLI's).
     """
     check_choice("clip_mode", mode, CLIP_MODES)
-    check_float("clip", clip, 0.0)
+    schema.check("clip", clip)
     before = global_norm(grads)
     if mode == "off":
         return dict(grads), ClipResult(before, before, False)

@@ -1,10 +1,15 @@
 """Every setting of a run, declared once: name, kind, range or choices, scale, whether it applies to a
-running model or needs a new one, the words a person reads, and how "none" is written.
+running model or needs a new one, the words a person reads, how "none" is written, and how the app
+offers it (its sidebar section and widget, the log grid, which other setting it depends on, which of
+the task's limits narrows it, the values a comparison suggests).
 
 The config dataclasses validate with it (``check``), the CLI parses ``--set key=text`` with it
-(``parse``), the app builds its widgets, URL values and change messages from it, and the trainer asks
-it which changes can be applied live (``LIVE``). A range that the app narrows says so in ``ui_hi`` /
-``ui_why``; everywhere else the range is the one here.
+(``parse``), the app builds its widgets, URL values, comparisons and change messages from it
+(ui/knobs.py, ui/compare.py), and the trainer asks it which changes can be applied live (``LIVE``).
+The model contract, the optimizers and the sweep check their arguments with the same entries, so a
+value is accepted or refused the same way everywhere. An experiment declares the settings of its own
+task (``Experiment.task_knobs``, e.g. memory's ``lag``) with the same ``Knob``.
+See docs/architecture.md ("One source for every knob").
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 LIVE, REBUILD, FIXED = "live", "rebuild", "fixed"      # applies to the running model / new model / task's
+SECTIONS = ("model", "training", "task", "more")        # the sidebar's sections, in order
+WIDGETS = ("slider", "grid", "steps", "radio", "select", "number")
+LR_GRID = tuple(round(m * 10.0**e, 12) for e in range(-5, 0) for m in (1, 2, 3, 5)) + (1.0,)
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,21 @@ class Knob:
     lo_open: bool = False         # lo itself is not allowed (lr > 0)
     choices: tuple[str, ...] = ()
     choice_help: dict[str, str] = field(default_factory=dict)
-    scale: str = "linear"         # "linear" | "log"
+    scale: str = "linear"         # "linear" | "log" (the widget offers ``grid``)
     step: float | None = None     # widget step
     none: str | None = None       # how None is written (None: the knob cannot be None)
     ui_hi: float | None = None    # the app offers at most this (and says why in ui_why)
     ui_why: str = ""
+    section: str = ""             # the sidebar section (SECTIONS); "" = no widget (set by the task)
+    widget: str = ""              # WIDGETS; "" = derived (see ``widget_kind``)
+    grid: tuple[float, ...] = ()  # a log knob's values on the widget (the presets' values are added)
+    requires: tuple[str, tuple[str, ...]] | None = None   # in effect only while knob ∈ values
+    limit: str | None = None      # the task's limit that narrows the widget: "seq_len" | "items" | "epochs"
+    suggest: tuple[Any, ...] = ()  # values a comparison offers (choices: all of them)
+
+    def __post_init__(self) -> None:
+        if self.section not in ("", *SECTIONS) or self.widget not in ("", *WIDGETS):
+            raise ValueError(f"knob {self.name}: section {self.section!r} / widget {self.widget!r} unknown")
 
     def check(self, value: Any) -> None:
         """Raise ValueError (naming the knob, the value and what was expected) unless ``value`` fits."""
@@ -46,16 +64,18 @@ class Knob:
             return
         if self.kind == "choice":
             if not isinstance(value, str) or value not in self.choices:
-                raise ValueError(f"{self.name}: got {value!r}, expected one of "
+                raise ValueError(f"{self.name}: got {_short(value)}, expected one of "
                                  f"{', '.join(map(repr, self.choices))}")
             return
         integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
         real = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        if (self.kind == "int" and not integral) or not real or not math.isfinite(float(value)) \
-                or not self._in_range(float(value)):
-            raise ValueError(f"{self.name}: got {value!r}, expected {self.expected()}")
+        if (self.kind == "int" and not integral) or not real or not self._in_range(value):
+            raise ValueError(f"{self.name}: got {_short(value)}, expected {self.expected()}")
 
-    def _in_range(self, v: float) -> bool:
+    def _in_range(self, v: Any) -> bool:
+        """Compared exactly: a whole number of 400 digits is out of range, not an overflow."""
+        if not isinstance(v, numbers.Integral) and not math.isfinite(float(v)):
+            return False
         above = v > self.lo if self.lo_open else v >= self.lo if self.lo is not None else True
         return above and (self.hi is None or v <= self.hi)
 
@@ -71,7 +91,8 @@ class Knob:
         return what + (f", or {self.none!r}" if self.none else "")
 
     def parse(self, text: str) -> Any:
-        """The value written as ``text`` (CLI, URL): "full" / "none" for None where allowed."""
+        """The value written as ``text`` (CLI, URL): "full" / "none" for None where allowed. An int
+        knob takes only whole-number text ("5", not "5.0", "5e0" or "1.01"): nothing is rounded."""
         t = str(text).strip()
         if self.none is not None and t.lower() in (self.none, "none", "null"):
             return None
@@ -81,7 +102,7 @@ class Knob:
             try:
                 value = int(t) if self.kind == "int" else float(t)
             except ValueError:
-                raise ValueError(f"{self.name}: got {t!r}, expected {self.expected()}") from None
+                raise ValueError(f"{self.name}: got {_short(t)}, expected {self.expected()}") from None
         self.check(value)
         return value
 
@@ -93,36 +114,67 @@ class Knob:
 
     @property
     def widget_hi(self) -> float | None:
-        """The largest value the app's widget offers."""
+        """The largest value the app's widget offers (before the task's limit)."""
         return self.ui_hi if self.ui_hi is not None else self.hi
+
+    @property
+    def widget_kind(self) -> str:
+        """How the app offers it: declared, else a select box (choices), a grid slider (log scale), a
+        slider of steps with the "none" word at the end (an int that may be None), a slider."""
+        if self.widget:
+            return self.widget
+        if self.kind == "choice":
+            return "select"
+        if self.scale == "log":
+            return "grid"
+        return "steps" if self.kind == "int" and self.none is not None else "slider"
+
+    def in_effect(self, values: dict[str, Any]) -> bool:
+        """Whether the knob matters with these other values (momentum only for the optimizer
+        'momentum'); a knob whose condition is unknown counts as in effect."""
+        if self.requires is None:
+            return True
+        other, allowed = self.requires
+        return other not in values or values[other] in allowed
 
 
 def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
+def _short(value: Any, limit: int = 40) -> str:
+    """A value for a message: repr, cut to ``limit`` characters (a 400-digit number stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 12]}… ({len(text)} characters)"
+
+
 KNOBS: tuple[Knob, ...] = (
     # ------------------------------------------------------------------ model: a change builds a new model
     Knob("hidden_size", "Hidden size", "int", "model", REBUILD, lo=1, hi=4096, step=1, ui_hi=256,
-         ui_why="beyond 256 units one update takes longer than a live tick",
-         help="Units of the recurrent state h_t."),
-    Knob("backend", "Backend", "choice", "model", REBUILD, choices=("numpy", "torch"),
+         ui_why="beyond 256 units one update takes longer than a live tick", section="model",
+         suggest=(4, 8, 16, 32, 64, 128, 256), help="Units of the recurrent state h_t."),
+    Knob("backend", "Backend", "choice", "model", REBUILD, choices=("numpy", "torch"), section="model",
+         widget="radio",
          help="numpy: the from-scratch model. torch: the same equations, plus LSTM and GRU cells.",
          choice_help={"numpy": "the from-scratch model", "torch": "PyTorch, with LSTM and GRU"}),
-    Knob("cell", "Cell", "choice", "model", REBUILD, choices=("rnn", "lstm", "gru"),
-         help="RNN: h_t = act(x_t W_xh + h_{t-1} W_hh + b_h). LSTM and GRU (torch backend) add gates.",
+    Knob("cell", "Cell", "choice", "model", REBUILD, choices=("rnn", "lstm", "gru"), section="model",
+         help="RNN: h_t = act(x_t W_xh + h_{t-1} W_hh + b_h). LSTM and GRU add gates (they run on the "
+              "torch backend: choosing one brings it).",
          choice_help={"rnn": "plain RNN", "lstm": "LSTM", "gru": "GRU"}),
     Knob("activation", "Activation", "choice", "model", REBUILD, choices=("tanh", "sigmoid", "relu"),
+         section="model", requires=("cell", ("rnn",)),
          help="The plain RNN's non-linearity act(·); LSTM and GRU have their own gates."),
     Knob("init", "Initialisation", "choice", "model", REBUILD, choices=("default", "uniform01", "normal"),
+         section="model",
          help="default: Xavier inputs, orthogonal W_hh. uniform01: every weight U(0, 1), the sine "
               "article's. normal: N(0, σ) with the preset's σ.",
          choice_help={"default": "Xavier / orthogonal", "uniform01": "uniform U(0, 1)",
                       "normal": "normal N(0, σ)"}),
-    Knob("w_hh_scale", "W_hh scale γ", "float", "model", REBUILD, lo=0.5, hi=1.5, step=0.05,
+    Knob("w_hh_scale", "W_hh scale γ", "float", "model", REBUILD, lo=0.5, hi=1.5, step=0.05, section="more",
+         suggest=(0.5, 0.7, 0.9, 1.0, 1.1, 1.3, 1.5),
          help="W_hh starts as γ × its initialisation (γ × orthogonal by default): below 1 the gradient "
               "shrinks step by step back in time, above 1 it grows."),
-    Knob("dtype", "Precision", "choice", "model", REBUILD, choices=("float32", "float64"),
+    Knob("dtype", "Precision", "choice", "model", REBUILD, choices=("float32", "float64"), section="more",
          help="Floating-point precision of the weights and the arithmetic."),
     Knob("init_std", "Initial σ", "float", "model", REBUILD, lo=0.0, lo_open=True, hi=100.0,
          help="Standard deviation of W_xh and W_hh under the 'normal' initialisation."),
@@ -137,31 +189,35 @@ KNOBS: tuple[Knob, ...] = (
          help="regression: linear output, mean squared error. classification: softmax, cross-entropy."),
     # ------------------------------------------------------------- training: applied to the running model
     Knob("lr", "Learning rate", "float", "train", LIVE, lo=0.0, hi=10.0, lo_open=True, scale="log",
-         ui_hi=1.0, ui_why="beyond 1 every optimizer here diverges at once",
-         help="Step size of each update (log scale)."),
+         ui_hi=1.0, ui_why="beyond 1 every optimizer here diverges at once", section="training",
+         grid=LR_GRID, help="Step size of each update (log scale)."),
     Knob("optimizer", "Optimizer", "choice", "train", LIVE, choices=("sgd", "momentum", "adam"),
+         section="training",
          help="sgd, momentum (SGD with momentum) or adam. A new optimizer starts with empty moments.",
          choice_help={"sgd": "SGD", "momentum": "SGD with momentum", "adam": "Adam"}),
-    Knob("momentum", "Momentum", "float", "train", LIVE, lo=0.0, hi=0.99, step=0.01,
+    Knob("momentum", "Momentum", "float", "train", LIVE, lo=0.0, hi=0.99, step=0.01, section="more",
+         requires=("optimizer", ("momentum",)), suggest=(0.0, 0.5, 0.9, 0.99),
          help="Momentum coefficient μ of the optimizer 'momentum': v ← μ·v + g."),
-    Knob("batch_size", "Batch size", "int", "train", LIVE, lo=1, hi=4096, step=1, ui_hi=256,
-         ui_why="a larger batch makes one update longer than a live tick",
-         help="Sequences per update; a change takes effect at the next epoch."),
-    Knob("epochs", "Epochs", "int", "train", LIVE, lo=1, hi=1_000_000, step=1,
+    Knob("epochs", "Epochs", "int", "train", LIVE, lo=1, hi=1_000_000, step=1, section="training",
+         limit="epochs", suggest=(1, 5, 10, 50, 100, 500),
          help="Passes over the training data in one block of training; Train on a finished run "
               "continues for another block."),
+    Knob("batch_size", "Batch size", "int", "train", LIVE, lo=1, hi=4096, step=1, ui_hi=256,
+         ui_why="a larger batch makes one update longer than a live tick", section="training",
+         limit="items", suggest=(1, 4, 16, 32, 64, 128, 256),
+         help="Sequences per update; a change takes effect at the next epoch."),
     Knob("bptt_truncate", "BPTT truncation", "int", "train", LIVE, lo=1, hi=100_000, step=1, none="full",
+         section="training", limit="seq_len", suggest=(1, 2, 3, 5, 10, 20, 50, 100, None),
          help="How many steps back each loss term sends gradient; 'full' = all the way."),
     Knob("clip_mode", "Gradient clipping", "choice", "train", LIVE, choices=("off", "value", "norm"),
+         section="training", widget="radio",
          help="value: clip each gradient element to ±clip. norm: scale the whole gradient down to "
               "‖g‖ ≤ clip.", choice_help={"off": "off", "value": "element-wise", "norm": "global norm"}),
-    Knob("clip", "Clip value", "float", "train", LIVE, lo=0.1, hi=100.0, step=0.1,
+    Knob("clip", "Clip value", "float", "train", LIVE, lo=0.1, hi=100.0, step=0.1, section="training",
+         requires=("clip_mode", ("value", "norm")), suggest=(0.1, 0.5, 1.0, 5.0, 10.0, 100.0),
          help="Clipping threshold (at least 0.1: a threshold of 0 would erase every gradient)."),
-    Knob("seed", "Seed", "int", "train", REBUILD, lo=0, hi=2**31 - 1, step=1,
+    Knob("seed", "Seed", "int", "train", REBUILD, lo=0, hi=2**31 - 1, step=1, section="more", widget="number",
          help="Seeds the weights, the shuffling and the sampling. A new seed starts a new run."),
-    # ------------------------------------------------------------- task settings: a change builds a new task
-    Knob("lag", "Lag", "int", "task", REBUILD, lo=1, hi=200, step=1,
-         help="Steps between the symbol to remember and the moment it is asked for."),
 )
 KNOB = {k.name: k for k in KNOBS}
 LIVE_KNOBS = tuple(k.name for k in KNOBS if k.applies == LIVE)
@@ -170,7 +226,7 @@ LIVE_KNOBS = tuple(k.name for k in KNOBS if k.applies == LIVE)
 def knob(name: str) -> Knob:
     """The knob called ``name`` (ValueError naming the known ones otherwise)."""
     if name not in KNOB:
-        raise ValueError(f"setting: got unknown name {name!r}, expected one of {', '.join(KNOB)}")
+        raise ValueError(f"setting: got unknown name {_short(name)}, expected one of {', '.join(KNOB)}")
     return KNOB[name]
 
 

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from . import schema
-from .config import RunConfig, check_float, check_int
-from .experiments.base import Experiment
+from .config import RunConfig, check_float
+from .experiments.base import Experiment, implied_by
 from .trainer import Trainer
 
 Implies = Mapping[tuple[str, Any], Mapping[str, Any]]
@@ -88,7 +88,7 @@ class Sweep:
         if not seeds:
             raise ValueError("seeds: got none, expected at least one seed")
         for s in seeds:
-            check_int("seeds", s, 0, 2**32 - 1)
+            schema.check("seed", s)
         self.experiment, self.metric = experiment, metric
         self.fixed = dict(fixed or {})
         self.implies = dict(experiment.implies if implies is None else implies)
@@ -106,17 +106,18 @@ class Sweep:
 
     # ------------------------------------------------------------------ settings
     def settings(self, combo: Mapping[str, Any], seed: int) -> RunConfig:
-        """The run config of one run: implied, then fixed, then varied settings, and the seed."""
-        changes: dict[str, Any] = {}
-        for knob, value in combo.items():
-            changes.update(self.implies.get((knob, value), {}))
+        """The run config of one run: what goes with the varied values (``implied_by``, never over a
+        fixed or varied setting), then the fixed and the varied settings, and the seed."""
+        changes: dict[str, Any] = implied_by(self.implies, combo, pinned={*self.fixed, *combo})
         changes.update(self.fixed)
         changes.update(combo)
         changes["seed"] = seed
-        unknown = sorted(k for k in changes if k not in schema.KNOB)
+        unknown = sorted(k for k in changes if k not in self.experiment.knobs and k not in schema.KNOB)
         if unknown:
             raise ValueError(f"vary/fixed: got unknown settings {unknown}, expected settings of the "
-                             f"schema: {', '.join(schema.KNOB)}")
+                             f"{self.experiment.id} experiment: {', '.join(self.experiment.knobs)}")
+        for k, v in changes.items():
+            self.experiment.knob(k).check(v)
         return self._base.replace(**changes)
 
     def _current(self) -> Trainer:

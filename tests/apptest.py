@@ -42,9 +42,14 @@ def switch(at: AppTest, exp_id: str) -> AppTest:
     return at.run()
 
 
+def page_state(at: AppTest, exp_id: str) -> Any:
+    """The page's state in the session (ui.state.PageState)."""
+    return at.session_state["rnnx"].pages[exp_id]
+
+
 def page_runs(at: AppTest, exp_id: str) -> Any:
-    """The page's runs (ui.live.PageRuns)."""
-    return at.session_state[f"runs:{exp_id}"]
+    """The page's runs (ui.state.PageRuns)."""
+    return page_state(at, exp_id).runs
 
 
 def run_of(at: AppTest, exp_id: str) -> Any:

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnn_core import schema
 from rnn_core.experiments import experiment_ids, experiments, get_experiment
-from ui import knobs
+from ui.limits import limits
 from ui.nav import page_file
 
 IDS = experiment_ids()
@@ -81,7 +81,7 @@ def preset_sets_every_knob(at: AppTest, exp_id: str) -> None:
 @pytest.mark.parametrize("exp_id", IDS)
 def test_page_lives(exp_id) -> None:
     lr = 0.02 if get_experiment(exp_id).preset("default").train.lr != 0.02 else 0.05
-    epochs = knobs.limits(exp_id).epochs_max                    # long enough not to finish mid-test
+    epochs = limits(exp_id).epochs                    # long enough not to finish mid-test
     at = open_page(exp_id, hidden_size="37", lr=f"{lr:g}", epochs=str(epochs))
     assert_clean(at)
     state = run_of(at, exp_id)
@@ -169,11 +169,12 @@ def test_bad_url_values_are_dropped_with_a_notice() -> None:
     assert not {"hidden_size", "lr", "clip_mode", "seed", "batch_size"} & set(at.query_params)
 
 
-def test_numpy_backend_offers_only_the_rnn_cell() -> None:
+def test_a_link_that_contradicts_itself_keeps_the_cell_and_says_so() -> None:
     at = open_page(IDS[0], backend="numpy", cell="lstm")
     assert_clean(at)
-    assert at.selectbox(key="cell").options == ["rnn"]
-    assert run_of(at, IDS[0]).run.model.cell == "rnn"
+    assert (run_of(at, IDS[0]).run.model.cell, run_of(at, IDS[0]).run.model.backend) == ("lstm", "torch")
+    notices = [str(t.value) for t in at.toast]
+    assert "Ignored backend='numpy' from the link: cell lstm needs backend torch." in notices
 
 
 @pytest.mark.parametrize("exp_id", ["sine", "elman"])
@@ -181,7 +182,7 @@ def test_divergence_stops_with_a_plain_message_and_train_goes_on(exp_id) -> None
     """A run that blows up stops, says why in plain words (no traceback) and keeps its plots; after a
     smaller learning rate, Train goes on from the last good step; Reset starts over."""
     at = open_page(exp_id, lr="1", optimizer="sgd", clip_mode="off", activation="relu", hidden_size="64",
-                   epochs=str(knobs.limits(exp_id).epochs_max))
+                   epochs=str(limits(exp_id).epochs))
     at.button(key="train_toggle").click().run()
     for _ in range(5):
         state = run_of(at, exp_id)
@@ -365,19 +366,42 @@ def test_memory_page_draws_the_gradient_against_lag_and_the_spectrum() -> None:
     assert_clean(at)
 
 
+def sweep_progress(at: AppTest) -> tuple[float, str]:
+    """The sweep's progress bar as the page shows it: (value, text)."""
+    bar = next(p for p in at.get("progress") if "Sweep" in p.proto.text)
+    return bar.proto.value, bar.proto.text
+
+
 def test_memory_sweep_runs_in_the_ticks_and_cancels_cleanly() -> None:
     at = open_page("memory")
     at.button(key="sweep_start").click().run()
-    page = page_runs(at, "memory")
-    assert page.busy and not page.playing
+    assert not page_runs(at, "memory").playing and at.button(key="sweep_start").disabled
     for _ in range(3):
         at.run()
-    sweep = at.session_state["sweep:memory"]
-    assert 0 < sweep.progress < 1 and not sweep.done
+    value, text = sweep_progress(at)
+    assert 0 < value < 100 and text.startswith("Sweep running: ")
     at.button(key="sweep_cancel").click().run()
-    assert sweep.cancelled and not page.busy
-    rows = len(sweep.rows)
     at.run()
-    assert len(sweep.rows) == rows and any("Sweep cancelled" in p.proto.text for p in at.get("progress"))
+    assert sweep_progress(at)[1].startswith("Sweep cancelled: ")
     assert not at.button(key="sweep_start").disabled
+    assert_clean(at)
+
+
+@pytest.mark.parametrize("then", ["reset", "rebuild"])
+def test_a_sweep_goes_on_after_reset_or_a_new_model(then: str) -> None:
+    at = open_page("memory")
+    at.button(key="sweep_start").click().run()
+    at.run()
+    before = sweep_progress(at)[0]
+    if then == "reset":
+        at.button(key="reset").click().run()
+    else:
+        at.slider(key="hidden_size").set_value(16).run()
+        assert run_of(at, "memory").run.model.hidden_size == 16           # a new model was built
+    for _ in range(3):
+        at.run()
+    after, text = sweep_progress(at)
+    assert after > before and text.startswith("Sweep running: ")           # it still advances
+    at.button(key="sweep_cancel").click().run()
+    assert not at.button(key="sweep_start").disabled                        # and can be cancelled
     assert_clean(at)

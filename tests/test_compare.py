@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rnn_core import cli
-from rnn_core.compare import Spec, lockstep, parse_spec, runs_of
+from rnn_core.compare import Spec, labels, lockstep, parse_spec, runs_of
 from rnn_core.experiments import get_experiment
 from rnn_core.trainer import Trainer
 
@@ -18,7 +18,7 @@ SINE = get_experiment("sine")
 
 @pytest.mark.parametrize("text, knob, values, label", [
     ("bptt_truncate:1,5,full", "bptt_truncate", (1, 5, None), "bptt_truncate = full"),
-    ("cell=rnn,lstm,gru", "cell", ("rnn", "lstm", "gru"), "cell = gru (backend torch)"),
+    ("cell=rnn,lstm,gru", "cell", ("rnn", "lstm", "gru"), "cell = gru"),
     ("lr: 0.1 , 0.01", "lr", (0.1, 0.01), "lr = 0.01"),
 ])
 def test_specs_are_read_as_a_url_or_the_cli_writes_them(text, knob, values, label):
@@ -29,9 +29,30 @@ def test_specs_are_read_as_a_url_or_the_cli_writes_them(text, knob, values, labe
 
 
 def test_a_label_says_what_goes_with_its_value() -> None:
-    spec = parse_spec("cell:rnn,lstm,gru", get_experiment("memory"))
-    assert [spec.label(i) for i in range(3)] == [
-        "cell = rnn (backend numpy)", "cell = lstm (backend torch)", "cell = gru (backend torch, lr 0.02)"]
+    memory = get_experiment("memory")
+    spec = parse_spec("cell:rnn,lstm,gru", memory)
+    base = memory.preset()
+    assert labels(spec, base, runs_of(base, spec, memory)) == [
+        "cell = rnn", "cell = lstm (backend torch)", "cell = gru (backend torch, lr 0.02)"]
+    sine = SINE.preset()
+    spec = parse_spec("cell:rnn,lstm,gru", SINE)
+    assert labels(spec, sine, runs_of(sine, spec, SINE)) == [
+        "cell = rnn", "cell = lstm (backend torch)", "cell = gru (backend torch)"]
+
+
+def test_a_setting_the_person_set_is_not_overridden_by_what_goes_with_a_value() -> None:
+    memory = get_experiment("memory")
+    base = memory.preset().replace(lr=0.01)
+    runs = runs_of(base, parse_spec("cell:rnn,lstm,gru", memory), memory, pinned=["lr"])
+    assert [(r.model.backend, r.train.lr) for r in runs] == [
+        ("numpy", 0.01), ("torch", 0.01), ("torch", 0.01)]
+
+
+def test_a_400_digit_value_is_refused_in_words_not_as_an_overflow() -> None:
+    with pytest.raises(ValueError) as err:
+        parse_spec("hidden_size:" + "9" * 400 + ",8", SINE)
+    assert str(err.value) == (f"hidden_size: got {'9' * 28}… (400 characters), "
+                              "expected an integer >= 1 and <= 4096")
 
 
 @pytest.mark.parametrize("text, says", [

@@ -10,7 +10,7 @@ import types
 import numpy as np
 import pytest
 
-from rnn_core.compare import lockstep, parse_spec, runs_of
+from rnn_core.compare import parse_spec, runs_of
 from rnn_core.experiments import get_experiment
 from rnn_core.snapshot import Stop
 from rnn_core.trainer import Trainer
@@ -33,7 +33,14 @@ def lesson_rounds(start: bool) -> list[list]:
         for t in ts:
             t.snapshot()
     with np.errstate(all="ignore"):
-        return [lockstep(ts, steps=5) for _ in range(10)]
+        return [_round(ts) for _ in range(10)]
+
+
+def _round(ts: list) -> list:
+    for t in ts:                                            # a lockstep round of 5 steps each
+        if not t.done:
+            t.run(steps=5)
+    return [t.last for t in ts]
 
 
 @pytest.fixture(scope="module", params=[True, False], ids=["from-step-0", "no-step-0"])

@@ -9,6 +9,7 @@ import pytest
 
 from rnn_core import ModelConfig, TrainConfig
 from rnn_core.config import RunConfig, TaskConfig
+from rnn_core.experiments import get_experiment
 
 NAN, INF = float("nan"), float("inf")
 
@@ -120,14 +121,25 @@ def test_replace_validates_and_configs_hash():
 
 @pytest.mark.parametrize("lag", [0, 201, 2.0, "5", None])
 def test_task_config_lag_range(lag):
+    memory = get_experiment("memory")
     with pytest.raises(ValueError) as err:
-        TaskConfig(lag=lag)
+        memory.task_config(lag=lag)
     _check_message(str(err.value), "lag", lag)
-    assert TaskConfig(lag=1).lag == 1 and TaskConfig(lag=200).lag == 200
+    assert memory.task_config(lag=1).lag == 1 and memory.task_config(lag=200).lag == 200
+    with pytest.raises(ValueError, match=r"^lag: got 0, expected an integer >= 1 and <= 200$"):
+        memory.make_task(memory.preset().replace(lag=0))          # checked where a task is made
+
+
+def test_task_settings_are_the_experiments_own():
+    sine, memory = get_experiment("sine").preset(), get_experiment("memory").preset()
+    with pytest.raises(ValueError, match=r"^task settings: got \['lag'\], expected \[\] for the sine"):
+        get_experiment("sine").make_task(RunConfig(sine.model, sine.train, TaskConfig.of(lag=5)))
+    with pytest.raises(ValueError, match=r"^task settings: got \[\], expected \['lag'\] for the memory"):
+        get_experiment("memory").make_task(RunConfig(memory.model, memory.train))
 
 
 def test_run_config_replace_routes_each_setting_to_its_part():
-    run = RunConfig(ModelConfig(), TrainConfig())
+    run = get_experiment("memory").preset()
     new = run.replace(hidden_size=7, lr=0.5, lag=9)
     assert (new.model.hidden_size, new.train.lr, new.task.lag) == (7, 0.5, 9)
     assert run.diff(new) == ["hidden_size", "lr", "lag"]

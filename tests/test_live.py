@@ -1,45 +1,70 @@
 """The live loop's budget (ui/live.py), without a page: lockstep steps, and heavy settings that pay back
-the time they take past their budget."""
+the time they take past their budget (on a scripted clock: nothing here depends on the machine's speed)."""
 
 from __future__ import annotations
 
-import time
+import pytest
 
 from rnn_core.experiments import get_experiment
 from ui import live
+from ui.state import PageRuns, PageState
 
 
-def page_of(*runs) -> live.PageRuns:
-    page = live.PageRuns("sine", "default", [live.build("sine", r, slot=i) for i, r in enumerate(runs)])
+def page_of(*runs) -> PageState:
+    page = PageRuns("sine", "default", [live.build("sine", r, slot=i) for i, r in enumerate(runs)])
     page.playing = True
-    return page
+    return PageState(runs=page)
 
 
-def test_a_step_longer_than_the_budget_is_paid_back_by_ticks_that_only_redraw():
-    page = page_of(get_experiment("sine").preset("default").replace(epochs=100))
-    state = page.first
-    model = state.trainer.model
-    real = model.loss_and_grads
+class Clock:
+    """perf_counter for ui.live and the trainer: it moves only when a model computes (``cost`` a call)."""
 
-    def slow(*args, **kwargs):                        # 0.5 s an update: far over a 0.1 s budget
-        time.sleep(0.5)
-        return real(*args, **kwargs)
+    def __init__(self) -> None:
+        self.now = 0.0
 
-    model.loss_and_grads = slow
-    live.tick(page, seconds=0.1)
-    assert state.snap.step == 1 and 0.3 < page.debt < 0.45          # 0.5 s spent, 0.15 s allowed
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    c = Clock()
+    monkeypatch.setattr("ui.live.time.perf_counter", c)
+    monkeypatch.setattr("rnn_core.trainer.time.perf_counter", c)
+    return c
+
+
+def slowed(ps: PageState, clock: Clock, cost: float) -> None:
+    """Every update of the page's runs takes ``cost`` seconds on the clock."""
+    for state in ps.runs.runs:
+        model, real = state.trainer.model, state.trainer.model.loss_and_grads
+
+        def slow(*args, _real=real, **kwargs):
+            clock.now += cost
+            return _real(*args, **kwargs)
+
+        model.loss_and_grads = slow
+
+
+def test_a_step_longer_than_the_budget_is_paid_back_by_ticks_that_only_redraw(clock):
+    ps = page_of(get_experiment("sine").preset("default").replace(epochs=100))
+    slowed(ps, clock, 0.5)                                # 0.5 s an update: far over a 0.1 s budget
+    state = ps.runs.first
+    live.tick(ps, seconds=0.1)
+    assert state.snap.step == 1 and ps.runs.debt == pytest.approx(0.35)   # 0.5 s spent, 0.15 s allowed
     steps = []
     for _ in range(5):
-        live.tick(page, seconds=0.1)
+        live.tick(ps, seconds=0.1)
         steps.append(state.snap.step)
-    assert steps[:3] == [1, 1, 1] and steps[-1] == 2                 # three ticks only redraw, then train
-    assert live.slow_step(page, 0.1) is not None and live.slow_step(page, 10.0) is None
+    assert steps == [1, 1, 1, 1, 2]                 # four ticks repay 0.35 s (0.1 s each), then one trains
+    assert live.slow_step(ps.runs, 0.1) == pytest.approx(0.5) and live.slow_step(ps.runs, 10.0) is None
 
 
-def test_runs_of_a_page_advance_by_the_same_steps():
+def test_runs_of_a_page_advance_by_the_same_steps_within_the_budget(clock):
     base = get_experiment("sine").preset("default").replace(epochs=100)
-    page = page_of(base, base.replace(bptt_truncate=1), base.replace(hidden_size=64))
-    for _ in range(3):
-        live.tick(page, seconds=0.05)
-        assert len({r.snap.step for r in page.runs}) == 1
-    assert page.first.snap.step >= 3
+    ps = page_of(base, base.replace(bptt_truncate=1), base.replace(hidden_size=64))
+    slowed(ps, clock, 0.01)                               # 3 runs × 0.01 s an update
+    live.tick(ps, seconds=0.3)                            # the first tick measures: one step each
+    assert [r.snap.step for r in ps.runs.runs] == [1, 1, 1]
+    live.tick(ps, seconds=0.3)                            # then 0.3 s pays for 10 steps of all three
+    assert [r.snap.step for r in ps.runs.runs] == [11, 11, 11]

@@ -17,7 +17,7 @@ def test_global_norm_is_norm_of_concatenation():
     assert global_norm(g) == pytest.approx(np.linalg.norm(flat))
 
 
-@pytest.mark.parametrize("clip", [0.0, 0.1, 0.5, 100.0])
+@pytest.mark.parametrize("clip", [0.1, 0.5, 100.0])
 def test_clip_by_value_bounds_every_element(clip):
     g = _grads(3.0)
     out, res = clip_grads(g, "value", clip)
@@ -30,7 +30,7 @@ def test_clip_by_value_bounds_every_element(clip):
         np.testing.assert_array_equal(out[k][inside], g[k][inside])
 
 
-@pytest.mark.parametrize("clip", [0.0, 0.5, 2.0, 1e6])
+@pytest.mark.parametrize("clip", [0.1, 0.5, 2.0, 100.0])
 def test_clip_by_norm_scales_to_threshold_and_keeps_direction(clip):
     g = _grads(3.0)
     before = global_norm(g)
@@ -38,9 +38,14 @@ def test_clip_by_norm_scales_to_threshold_and_keeps_direction(clip):
     assert res.norm_before == pytest.approx(before)
     assert res.norm_after == pytest.approx(min(before, clip))
     assert res.clipped == (before > clip)
-    if clip > 0:
-        for k in g:
-            np.testing.assert_allclose(out[k], g[k] * min(1.0, clip / before))
+    for k in g:
+        np.testing.assert_allclose(out[k], g[k] * min(1.0, clip / before))
+
+
+@pytest.mark.parametrize("clip", [0.0, 0.05, 1e6])
+def test_a_threshold_outside_the_knobs_range_is_refused_as_everywhere_else(clip):
+    with pytest.raises(ValueError, match=f"^clip: got {clip!r}, expected a finite number >= 0.1 and <= 100$"):
+        clip_grads(_grads(), "norm", clip)
 
 
 def test_clip_off_and_inputs_not_mutated():

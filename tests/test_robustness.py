@@ -28,7 +28,7 @@ from rnn_core import schema
 from rnn_core.experiments import experiment_ids, get_experiment
 from rnn_core.export import weights_npz
 from rnn_core.trainer import Trainer
-from ui import knobs
+from ui.limits import limits
 
 HINT = ("Lower the learning rate", "gradient clipping")
 HIDDEN_MAX = schema.KNOB["hidden_size"].widget_hi
@@ -82,27 +82,27 @@ def same_params(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> bool:
 
 @pytest.mark.parametrize("exp_id", experiment_ids())
 def test_extreme_knobs_train_or_stop_plainly(exp_id: str) -> None:
-    lim = knobs.limits(exp_id)
-    lo, hi = lim.lr_options[0], lim.lr_options[-1]
+    lim = limits(exp_id)
+    lo, hi = lim.grids["lr"][0], lim.grids["lr"][-1]
     at = open_page(exp_id, hidden_size=str(HIDDEN_MAX), lr=f"{lo:g}", clip_mode="value",
-                   clip="0.1", bptt_truncate=str(lim.seq_len), epochs=str(lim.epochs_max), batch_size="1")
+                   clip="0.1", bptt_truncate=str(lim.seq_len), epochs=str(lim.epochs), batch_size="1")
     run = run_of(at, exp_id).run                                     # every extreme came in by the URL
     assert run.model.hidden_size == HIDDEN_MAX and run.train.lr == lo and run.train.clip == 0.1
-    assert run.train.bptt_truncate == lim.seq_len and run.train.epochs == lim.epochs_max
+    assert run.train.bptt_truncate == lim.seq_len and run.train.epochs == lim.epochs
     assert run.train.batch_size == 1
     assert at.slider(key="hidden_size").max == HIDDEN_MAX          # and the widgets stop there
     assert at.slider(key="clip").min == 0.1                        # 0 would erase every gradient
-    assert at.select_slider(key="bptt_truncate").options[-2:] == [str(lim.seq_len), knobs.FULL]
+    assert at.select_slider(key="bptt_truncate").options[-2:] == [str(lim.seq_len), "full"]
     at.button(key="train_toggle").click().run()
     assert run_of(at, exp_id).snap.step > 0
     assert_sane(at, exp_id)
 
     at.select_slider(key="lr").set_value(hi)                           # the other ends, mid-run
     at.radio(key="clip_mode").set_value("norm")
-    at.select_slider(key="bptt_truncate").set_value(knobs.FULL)
-    at.slider(key="batch_size").set_value(lim.hi("batch_size")).run()
+    at.select_slider(key="bptt_truncate").set_value("full")
+    at.slider(key="batch_size").set_value(lim.hi(schema.KNOB["batch_size"])).run()
     state = ticks(at, exp_id, 2)
-    assert state.run.train.lr == hi and state.run.train.batch_size == lim.hi("batch_size")
+    assert state.run.train.lr == hi and state.run.train.batch_size == lim.hi(schema.KNOB["batch_size"])
     assert_sane(at, exp_id)
     at.radio(key="clip_mode").set_value("off").run()
     assert_sane(at, exp_id)
@@ -136,8 +136,8 @@ DIVERGE = {                   # settings that blow up within a tick or two (nump
 def blow_up(exp_id: str) -> AppTest:
     """A page whose run has diverged. abcde (one time step, cross-entropy) does not diverge from any
     setting: there, weights of 3e38 are uploaded, whose first update overflows."""
-    lim = knobs.limits(exp_id)
-    q = {"lr": "1", "optimizer": "sgd", "clip_mode": "off", "epochs": str(lim.epochs_max)}
+    lim = limits(exp_id)
+    q = {"lr": "1", "optimizer": "sgd", "clip_mode": "off", "epochs": str(lim.epochs)}
     at = open_page(exp_id, **q, **DIVERGE.get(exp_id, {}))
     if exp_id == "abcde":
         huge = {k: np.full_like(v, 3e38) for k, v in params_of(at, exp_id).items()}

@@ -7,19 +7,67 @@ import dataclasses
 import pytest
 
 from rnn_core import schema
-from rnn_core.config import ModelConfig, TaskConfig, TrainConfig
+from rnn_core.config import ModelConfig, TrainConfig
+from rnn_core.experiments import experiments, get_experiment
 
 
 def test_every_config_field_is_a_knob_of_its_group():
-    for group, cls in (("model", ModelConfig), ("train", TrainConfig), ("task", TaskConfig)):
+    for group, cls in (("model", ModelConfig), ("train", TrainConfig)):
         for f in dataclasses.fields(cls):
             assert schema.knob(f.name).group == group, f.name
+
+
+def test_a_task_setting_is_declared_by_its_experiment_only():
+    memory, sine = get_experiment("memory"), get_experiment("sine")
+    assert "lag" not in schema.KNOB
+    assert memory.knob("lag").group == "task" and memory.knob("lag").section == "task"
+    assert "lag" in memory.knobs and "lag" not in sine.knobs
+    assert memory.preset().task.lag == 50 and sine.preset().as_dict().get("lag") is None
+    with pytest.raises(ValueError, match="^setting: got unknown name 'lag'"):
+        sine.knob("lag")
+    with pytest.raises(ValueError, match=r"^settings: got unknown names \['lag'\]"):
+        sine.preset().replace(lag=5)
+
+
+def test_every_knob_a_person_changes_has_a_section_and_a_widget():
+    for exp in experiments():
+        for name in exp.knobs:
+            k = exp.knob(name)
+            assert k.section in schema.SECTIONS and k.widget_kind in schema.WIDGETS, name
+    kinds = {k.name: k.widget_kind for k in schema.KNOBS if k.section}
+    assert kinds == {"hidden_size": "slider", "backend": "radio", "cell": "select", "activation": "select",
+                     "init": "select", "w_hh_scale": "slider", "dtype": "select", "lr": "grid",
+                     "optimizer": "select", "momentum": "slider", "epochs": "slider", "batch_size": "slider",
+                     "bptt_truncate": "steps", "clip_mode": "radio", "clip": "slider", "seed": "number"}
+
+
+def test_a_knob_says_when_it_is_in_effect():
+    assert not schema.KNOB["momentum"].in_effect({"optimizer": "adam"})
+    assert schema.KNOB["momentum"].in_effect({"optimizer": "momentum"})
+    assert not schema.KNOB["clip"].in_effect({"clip_mode": "off"})
+    assert not schema.KNOB["activation"].in_effect({"cell": "gru"})
+    assert schema.KNOB["lr"].in_effect({})
+
+
+@pytest.mark.parametrize("name", ["hidden_size", "epochs", "batch_size", "bptt_truncate", "seed"])
+def test_a_whole_number_of_400_digits_is_refused_in_words(name):
+    with pytest.raises(ValueError) as err:
+        schema.parse(name, "9" * 400)
+    assert str(err.value).startswith(f"{name}: got {'9' * 28}… (400 characters), expected")
+    with pytest.raises(ValueError, match="expected an integer"):
+        schema.check(name, 10**400)
+
+
+@pytest.mark.parametrize("text", ["1.01", "5e0", "2.5", "1e3", "7.9", "5.0"])
+def test_an_int_knob_takes_only_whole_number_text(text):
+    with pytest.raises(ValueError, match=f"^hidden_size: got '{text}', expected an integer"):
+        schema.parse("hidden_size", text)
 
 
 @pytest.mark.parametrize("name, text, value", [
     ("bptt_truncate", "full", None), ("bptt_truncate", "None", None), ("bptt_truncate", " 5 ", 5),
     ("lr", "0.003", 0.003), ("lr", "1e-4", 1e-4), ("hidden_size", "37", 37), ("clip_mode", "norm", "norm"),
-    ("init_std_out", "same", None), ("lag", "200", 200),
+    ("init_std_out", "same", None),
 ])
 def test_parse_reads_what_a_person_writes(name, text, value):
     assert schema.parse(name, text) == value
@@ -55,7 +103,7 @@ def test_format_writes_values_as_a_person_and_a_url_do(name, value, text):
 
 
 def test_live_knobs_are_the_training_settings_that_a_running_model_can_take():
-    assert schema.LIVE_KNOBS == ("lr", "optimizer", "momentum", "batch_size", "epochs", "bptt_truncate",
+    assert schema.LIVE_KNOBS == ("lr", "optimizer", "momentum", "epochs", "batch_size", "bptt_truncate",
                                  "clip_mode", "clip")
 
 

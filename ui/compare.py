@@ -10,90 +10,100 @@ from typing import Any
 
 import streamlit as st
 
-from rnn_core import schema
 from rnn_core.compare import NOT_COMPARED, Spec, parse_spec
 from rnn_core.experiments import Experiment
 
 from . import figures, words
 from .charts import chart, key
 from .comparefigs import loss_overlay, metric_overlay, titled
-from .knobs import FULL, Limits
-from .live import PageRuns
+from .limits import Limits, describe, refusal
+from .state import WIDGETS, PageRuns, session
 
 NONE = "none"
 MARKS = (":blue[■]", ":orange[■]", ":violet[■]")          # the runs' colours (ui/comparefigs.py)
-SUGGEST = {"hidden_size": (4, 8, 16, 32, 64, 128, 256), "clip": (0.1, 0.5, 1.0, 5.0, 10.0, 100.0),
-           "momentum": (0.0, 0.5, 0.9, 0.99), "w_hh_scale": (0.5, 0.7, 0.9, 1.0, 1.1, 1.3, 1.5),
-           "batch_size": (1, 4, 16, 32, 64, 128, 256), "epochs": (1, 5, 10, 50, 100, 500),
-           "lag": (5, 10, 20, 50, 100, 200)}
 
 
-def suggestions(name: str, lim: Limits) -> list[str]:
-    """Values offered for a compared setting (more can be typed)."""
-    knob = schema.KNOB[name]
+def suggestions(exp: Experiment, name: str, lim: Limits) -> list[str]:
+    """Values offered for a compared setting (more can be typed): its declared suggestions (or every
+    choice, or its grid) that this page's widget could hold."""
+    knob = exp.knob(name)
     if knob.kind == "choice":
         return list(knob.choices)
-    if name == "lr":
-        return [f"{v:g}" for v in lim.lr_options]
-    if name == "bptt_truncate":
-        return [str(k) for k in (1, 2, 3, 5, 10, 20, 50, 100) if k < lim.seq_len] + [FULL]
-    top = lim.hi(name)
-    return [schema.format_value(name, v) for v in SUGGEST.get(name, ()) if top is None or v <= top]
+    if knob.widget_kind == "grid":
+        return [f"{v:g}" for v in lim.grids[name]]
+    return [knob.format(v) for v in knob.suggest if not refusal(knob, v, lim, on_grid=False)]
 
 
-def _seed_from_url(exp: Experiment) -> str | None:
+def page_check(exp: Experiment, lim: Limits):  # noqa: ANN201 -- rnn_core.compare.Check
+    """The check a compared value passes: what this page's widget could hold (the sidebar's range; a
+    log knob anywhere inside its grid's range). The same words as a link's refused value."""
+    def check(name: str, value: object) -> None:
+        why = refusal(exp.knob(name), value, lim, on_grid=False)
+        if why:
+            raise ValueError(f"compare: {name} = {exp.knob(name).format(value)[:40]}: {why}")
+    return check
+
+
+def _seed_from_url(exp: Experiment, lim: Limits) -> str | None:
     """On arrival, the URL's spec into the two widgets; a bad spec: its message (and one run)."""
     text = st.query_params.get("compare")
     if not text:
         return None
     try:
-        spec = parse_spec(text, exp)
+        spec = parse_spec(text, exp, page_check(exp, lim))
     except ValueError as e:
         del st.query_params["compare"]
         return f"{e}. Showing one run."
-    st.session_state["compare_knob"] = spec.knob
-    st.session_state["compare_values"] = [schema.format_value(spec.knob, v) for v in spec.values]
+    st.session_state[WIDGETS["compare_knob"]] = spec.knob
+    st.session_state[WIDGETS["compare_values"]] = [exp.knob(spec.knob).format(v) for v in spec.values]
     return None
 
 
 def spec_widget(exp: Experiment, lim: Limits, fresh: bool) -> Spec | None:
     """The sidebar's "Compare runs": a setting and 2–3 values, kept in the URL. None: one run."""
+    ss, knob_key = st.session_state, WIDGETS["compare_knob"]
     if fresh:
-        st.session_state["_compare_error"] = _seed_from_url(exp)
-    knobs = [NONE, *(k for k in exp.knobs if k not in NOT_COMPARED)]
-    if st.session_state.get("compare_knob") not in knobs:
-        st.session_state["compare_knob"] = NONE
-    with st.expander("Compare runs", expanded=st.session_state["compare_knob"] != NONE,
-                     icon=":material/compare_arrows:"):
-        name = st.selectbox("Setting to compare", knobs, key="compare_knob",
+        session().compare_error = _seed_from_url(exp, lim)
+    names = [NONE, *(k for k in exp.knobs if k not in NOT_COMPARED)]
+    if ss.get(knob_key) not in names:
+        ss[knob_key] = NONE
+    with st.expander("Compare runs", expanded=ss[knob_key] != NONE, icon=":material/compare_arrows:"):
+        name = st.selectbox("Setting to compare", names, key=knob_key,
                             format_func=lambda k: "— one run —" if k == NONE else words.label(k),
                             help="Two or three runs that differ only in this setting, trained in lockstep "
                                  "from the same seed (same data order, same first weights where the shapes "
                                  "allow).")
-        spec, error = None, st.session_state.get("_compare_error")
+        spec, error = None, session().compare_error
         if name != NONE:
-            options = suggestions(name, lim)
-            chosen = [v for v in st.session_state.get("compare_values", []) if isinstance(v, str)]
-            st.session_state["compare_values"] = chosen[:3]
-            values = st.multiselect("Values (2 or 3)", list(dict.fromkeys([*options, *chosen])),
-                                    key="compare_values", max_selections=3, accept_new_options=True,
-                                    help="Pick from the list or type a value.")
-            if len(values) >= 2:
-                try:
-                    spec, error = parse_spec(f"{name}:{','.join(values)}", exp), None
-                except ValueError as e:
-                    error = str(e)
-            else:
-                st.caption("Pick two or three values.")
+            spec, error = _values_widget(exp, name, lim, error)
         if error:
             st.error(error)
     _keep_in_url(spec)
     return spec
 
 
+def _values_widget(exp: Experiment, name: str, lim: Limits,
+                   error: str | None) -> tuple[Spec | None, str | None]:
+    """The values of the compared setting (2 or 3), and the spec they make or why they make none."""
+    values_key = WIDGETS["compare_values"]
+    chosen = [v for v in st.session_state.get(values_key, []) if isinstance(v, str)]
+    st.session_state[values_key] = chosen[:3]
+    options = list(dict.fromkeys([*suggestions(exp, name, lim), *chosen]))
+    values = st.multiselect("Values (2 or 3)", options, key=values_key, max_selections=3,
+                            accept_new_options=True,
+                            help=f"Pick from the list or type a value: {describe(exp.knob(name), lim)}.")
+    if len(values) < 2:
+        st.caption("Pick two or three values.")
+        return None, error
+    try:
+        return parse_spec(f"{name}:{','.join(values)}", exp, page_check(exp, lim)), None
+    except ValueError as e:
+        return None, str(e)
+
+
 def _keep_in_url(spec: Spec | None) -> None:
     if spec is None:
-        if "compare" in st.query_params and not st.session_state.get("_compare_error"):
+        if "compare" in st.query_params and not session().compare_error:
             del st.query_params["compare"]
     elif st.query_params.get("compare") != spec.text:
         st.query_params["compare"] = spec.text
@@ -101,9 +111,9 @@ def _keep_in_url(spec: Spec | None) -> None:
 
 # ----------------------------------------------------------------------------- drawing
 
-def drawer(exp: Experiment, spec: Spec, cached_figures: Callable[[Any], list]) -> Callable[[PageRuns], None]:
-    """The live part of a page in compare mode."""
-    labels = [spec.label(i) for i in range(len(spec.values))]
+def drawer(exp: Experiment, labels: list[str],
+           cached_figures: Callable[[Any], list]) -> Callable[[PageRuns], None]:
+    """The live part of a page in compare mode; ``labels``: each run's name (rnn_core.compare.labels)."""
     metric = next((m for m in exp.metrics if m.better), None)
 
     def draw(page: PageRuns) -> None:

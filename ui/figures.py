@@ -148,7 +148,11 @@ def grad_log_range(snaps: Sequence[Any]) -> tuple[int, int] | None:
     """The log10 colour range of the gradient heatmaps of several runs (shared, so that they compare
     by eye), None before any of them has a gradient. Only records that may set a shared scale count
     (plotstyle.scale_histories): a run that blew up must not turn the others' heatmaps one colour."""
-    logs = [_grad_matrix(h) for h in scale_histories(snaps) if h]
+    return _z_range([_grad_matrix(h) for h in scale_histories(snaps) if h])
+
+
+def _z_range(logs: Sequence[np.ndarray]) -> tuple[int, int] | None:
+    """Whole decades around the finite values of ``logs`` (at most 2·MAX_DECADES), None if none is."""
     vals = np.concatenate([g[np.isfinite(g)] for g in logs]) if logs else np.zeros(0)
     if not vals.size:
         return None
@@ -171,7 +175,7 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None,
         return empty_figure(title, xt, yt, uirevision="grad_heatmap", x_range=step_range([], x_max),
                             y_range=(-0.5, max(width, 1) - 0.5))
     steps = [r.step for r in hist]
-    lo, hi = z_range or grad_log_range([snap])                            # whole history: only widens
+    lo, hi = z_range or _z_range([logs])                                  # whole history: only widens
     ticks = list(range(lo, hi + 1, max(1, math.ceil((hi - lo) / 6))))
     cols = np.unique(np.linspace(0, len(hist) - 1, min(len(hist), MAX_COLUMNS)).round().astype(int))
     z = logs[cols].T.astype(np.float32)                                   # (time, columns): light to send

@@ -18,35 +18,51 @@ from types import TracebackType
 
 class FairGate:
     """A lock granted in arrival order (``threading.Lock`` and ``Semaphore`` let a newcomer take it
-    before a thread that has waited: the sessions with the cheapest ticks would take most turns)."""
+    before a thread that has waited: the sessions with the cheapest ticks would take most turns).
+    Re-entrant: a thread that holds it may enter again (a Step inside a page run that holds it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._busy = False
+        self._owner: int | None = None               # thread holding the gate
+        self._depth = 0
         self._queue: deque[threading.Event] = deque()
 
     def __enter__(self) -> FairGate:
+        me = threading.get_ident()
         with self._lock:
-            if not self._busy:
-                self._busy = True
+            if self._owner == me:
+                self._depth += 1
+                return self
+            if self._owner is None:
+                self._owner, self._depth = me, 1
                 return self
             turn = threading.Event()
             self._queue.append(turn)
         turn.wait()                                   # set by the release that hands the gate over
+        with self._lock:
+            self._owner, self._depth = me, 1
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  tb: TracebackType | None) -> None:
         with self._lock:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._owner = None
             if self._queue:
+                self._owner = -1                      # handed over: nobody may slip in before the next
                 self._queue.popleft().set()           # the gate passes straight to the next in line
-            else:
-                self._busy = False
 
     @property
     def waiting(self) -> int:
         """Sessions waiting for their turn now."""
         return len(self._queue)
+
+    @property
+    def held(self) -> bool:
+        """Whether the calling thread holds the gate."""
+        return self._owner == threading.get_ident()
 
 
 class Load:

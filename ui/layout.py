@@ -17,20 +17,20 @@ from typing import Any
 
 import streamlit as st
 
-from rnn_core.compare import Spec, runs_of
+from rnn_core.compare import Spec, labels, runs_of
 from rnn_core.experiments import Experiment, get_experiment
 
-from . import compare, figures, knobs, live, present, words
+from . import compare, figures, knobs, live, present, urls, words
 from .charts import CHART_HEIGHT, chart, guarded, key
 from .dynfigs import spectrum_figure
-from .live import PageRuns, RunState
+from .limits import Limits, limits, limits_for
 from .mpa import through_app
 from .panels import Panels, panels_for, prediction_figures
+from .state import PageRuns, RunState, session
 from .transfer import downloads
 from .uploads import UserData, data_picker
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
-PAGE_KEY = "_page"                       # the page this session showed last
 # Streamlit's roomy defaults push the charts below a 720 px screen: less padding above the title and
 # between the header rows (the sidebar and the charts keep theirs).
 COMPACT_CSS = """<style>
@@ -51,14 +51,14 @@ def experiment_page(exp_id: str) -> None:
         st.title(exp.title, anchor=False)
         st.caption(exp.blurb)
         lesson(exp)
-        page, spec = settings(exp)
+        page, names = settings(exp)
         if page is None:
             return
         row = st.container(horizontal=True, vertical_alignment="center", gap="xsmall")   # one row at 1280 px
         live.controls(page, row)
         row.space("stretch")
         downloads(page.first, row, extra=lambda: present.share(exp))
-    draw = _drawer(exp, panels_for(exp_id)) if spec is None else compare.drawer(exp, spec, cached_figures)
+    draw = _drawer(exp, panels_for(exp_id)) if names is None else compare.drawer(exp, names, cached_figures)
     live.live_fragment(exp_id, draw)
 
 
@@ -67,7 +67,7 @@ class Sidebar:
     """What the sidebar says: the data, the knob ranges, the preset, the knob values, the comparison."""
 
     user: UserData | None
-    lim: knobs.Limits
+    lim: Limits
     preset: str
     values: dict[str, Any]
     spec: Spec | None
@@ -76,46 +76,57 @@ class Sidebar:
 def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
     """The data picker, the comparison, the preset and every knob, in the sidebar."""
     with st.sidebar:
-        user = data_picker(exp.id, exp.upload, fresh) if exp.upload else None
-        try:
-            with st.spinner("Preparing your data …") if user is not None else nullcontext():
-                lim = knobs.limits_for(exp.id, None if user is None else user.file_id,
-                                       None if user is None else user.data)
-        except ValueError as e:
-            st.error(f"This data does not fit the experiment: {e}")
-            user, lim = None, knobs.limits(exp.id)
-        for notice in knobs.check_url(exp, lim) if fresh else ():       # a link's values, once
-            st.toast(notice, icon=":material/link_off:")
+        user, lim = _data(exp, fresh)
+        if fresh and urls.drop_refused(exp, lim):          # a link's values the page cannot take
+            st.rerun()                                       # (see ui/urls.py: the widgets must not see them)
         spec = compare.spec_widget(exp, lim, fresh)
         preset = knobs.preset_widget(exp, page.preset if fresh and page is not None else None)
         if fresh and page is not None:                       # back on this page: its run, paused
-            knobs.seed_state(knobs.clamp(knobs.knob_values(exp, page.first.run), lim))
+            knobs.seed_state(knobs.clamped(exp, knobs.knob_values(exp, page.first.run), lim))
             page.playing = False
         elif fresh or knobs.preset_changed():                # a page's own preset, not another page's
-            values = knobs.clamp(knobs.knob_values(exp, exp.preset(preset)), lim)
-            knobs.seed_state(values | (knobs.url_values(exp, lim) if fresh else {}))   # a link's wins
-        knobs.fit_state(lim, exp.knobs)
+            values = knobs.clamped(exp, knobs.knob_values(exp, exp.preset(preset)), lim)
+            knobs.seed_state(values | (urls.link_values(exp, lim) if fresh else {}))   # a link's wins
+        elif (notice := knobs.apply_implied(exp, lim)) is not None:
+            st.toast(notice, icon=":material/tune:")
+        knobs.fit_state(exp, lim)
+        urls.say_notices()
         values = knobs.render_knobs(exp, preset, lim, compared=None if spec is None else spec.knob,
                                     shown=present.shown(exp))
     return Sidebar(user, lim, preset, values, spec)
 
 
-def settings(exp: Experiment) -> tuple[PageRuns | None, Spec | None]:
+def _data(exp: Experiment, fresh: bool) -> tuple[UserData | None, Limits]:
+    """The person's data in force (None: the experiment's own) and the knob ranges it gives."""
+    user = data_picker(exp.id, exp.upload, fresh) if exp.upload else None
+    try:
+        with st.spinner("Preparing your data …") if user is not None else nullcontext():
+            return user, limits_for(exp.id, None if user is None else user.file_id,
+                                    None if user is None else user.data)
+    except ValueError as e:
+        st.error(f"This data does not fit the experiment: {e}")
+        return None, limits(exp.id)
+
+
+def settings(exp: Experiment) -> tuple[PageRuns | None, list[str] | None]:
     """Sidebar → run configs (one, or one per compared value) → this session's runs (built, changed
-    live, or rebuilt); then the buttons pressed since the last run. None only if no run could be built."""
-    fresh = st.session_state.get(PAGE_KEY) != exp.id
-    st.session_state[PAGE_KEY] = exp.id
+    live, or rebuilt); then the buttons pressed since the last run. Returns the runs in force (None only
+    if none could be built) and, in compare mode, the runs' names."""
+    fresh = session().page != exp.id
+    session().page = exp.id
     page = live.get_page(exp.id)
     side = sidebar(exp, page, fresh)
     raw = None if side.user is None else side.user.data
     tag = None if side.spec is None else side.spec.text
     try:
         base = knobs.run_from_values(exp, side.preset, side.values, raw)
-        runs = [base] if side.spec is None else runs_of(base, side.spec, exp, raw)
-        if page is None:
-            return live.handle_flags(live.start(exp.id, runs, side.preset, side.user, tag)), side.spec
-        with page.lock:
-            page, message = live.sync(page, runs, side.preset, side.user, tag)
+        pinned = base.diff(exp.fit_run(exp.preset(side.preset), raw))     # what the person set
+        runs = [base] if side.spec is None else runs_of(base, side.spec, exp, raw, pinned)
+        with live.TICK_GATE:
+            if page is None:
+                page, message = live.start(exp.id, runs, side.preset, side.user, tag), None
+            else:
+                page, message = live.sync(page, runs, side.preset, side.user, tag)
     except ValueError as e:
         st.error(f"These settings do not work together: {e}")
         if page is None:
@@ -123,8 +134,11 @@ def settings(exp: Experiment) -> tuple[PageRuns | None, Spec | None]:
         message = None
     if message:
         st.toast(message, icon=":material/tune:")
-    with page.lock:
-        return live.handle_flags(page), (side.spec if page.tag == tag else None)
+    with live.TICK_GATE:
+        page = live.handle_flags(page)
+    if side.spec is None or page.tag != tag:
+        return page, None
+    return page, labels(side.spec, base, [r.run for r in page.runs])
 
 
 def _drawer(exp: Experiment, panels: Panels) -> Callable[[PageRuns], None]:
@@ -200,11 +214,9 @@ def _default_hidden(state: RunState) -> None:
 
 def cached_figures(state: RunState) -> list:
     """The experiment's prediction figures for the current snapshot (built once per snapshot)."""
-    hit = state.cache.get("predictions")
-    if hit is None or hit[0] is not state.snap:
-        hit = (state.snap, prediction_figures(state.exp_id, state.snap))
-        state.cache["predictions"] = hit
-    return hit[1]
+    if state.figures is None or state.figures[0] is not state.snap:
+        state.figures = (state.snap, prediction_figures(state.exp_id, state.snap))
+    return state.figures[1]
 
 
 def _default_predictions(state: RunState) -> None:

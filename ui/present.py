@@ -10,8 +10,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from rnn_core import schema
 from rnn_core.experiments import Experiment
+
+from . import words
+from .state import WIDGETS
 
 SCALE = 1.35                      # chart fonts, lines and markers in presenter mode
 PRESENT_CSS = """<style>
@@ -65,9 +67,9 @@ def share_link(exp: Experiment) -> str:
     """The link of this page with the settings in force (as the URL carries them) and the presenter
     options chosen in the Share panel."""
     params = {k: st.query_params.get(k) for k in st.query_params if k not in ("present", "show")}
-    if st.session_state.get("share_present"):
+    if st.session_state.get(WIDGETS["share_present"]):
         params["present"] = "1"
-    picked = st.session_state.get("share_show") or []
+    picked = st.session_state.get(WIDGETS["share_show"]) or []
     if picked:
         params["show"] = ",".join(picked)
     base = st.context.url or f"/{exp.url_path}"
@@ -77,10 +79,10 @@ def share_link(exp: Experiment) -> str:
 def share(exp: Experiment) -> None:
     """"Share this setup": the link to copy, with presenter mode and the knobs to show."""
     with st.popover("Share", icon=":material/share:", help="The link of this setup, to copy."):
-        st.checkbox("Presenter mode", key="share_present", value=presenting(),
+        st.checkbox("Presenter mode", key=WIDGETS["share_present"], value=presenting(),
                     help="Larger text and charts, the sidebar folded away: readable from the back of a room.")
-        st.multiselect("Show only these knobs", list(exp.knobs), key="share_show",
-                       default=list(shown(exp) or ()), format_func=lambda k: schema.KNOB[k].label,
+        st.multiselect("Show only these knobs", list(exp.knobs), key=WIDGETS["share_show"],
+                       default=list(shown(exp) or ()), format_func=words.label,
                        help="The others keep this setup's values and are not shown.")
         st.code(share_link(exp), language=None, wrap_lines=True)
         st.caption("Copy it with the button in the box's corner.")

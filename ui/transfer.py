@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 import streamlit as st
 
 from rnn_core.export import history_csv, load_weights, weights_npz
 
-from .live import RunState, get_page
+from .live import TICK_GATE
+from .state import WIDGETS, RunState, page_state
 
 LOG = logging.getLogger(__name__)
 
@@ -39,16 +39,16 @@ def upload_weights(state: RunState) -> None:
     """Put weights saved from this page (same model settings) into the running model. A file is read
     once per page (Reset or a new model does not load it again); a refusal stays shown with it."""
     up = st.file_uploader("A .npz downloaded from this page, with the same model settings", type=["npz"],
-                          key="weights_file")
-    seen = f"_weights_file:{state.exp_id}"
+                          key=WIDGETS["weights_file"])
+    ps = page_state(state.exp_id)
     if up is None:
         return
-    if st.session_state.get(seen, (None,))[0] != up.file_id:
+    if ps.weights_seen is None or ps.weights_seen[0] != up.file_id:
         error = load_into(state, up.getvalue())
-        st.session_state[seen] = (up.file_id, error)
+        ps.weights_seen = (up.file_id, error)
         if error is None:
             st.success(f"Loaded {up.name} into the model at step {state.snap.step:,}.")
-    error = st.session_state[seen][1]
+    error = ps.weights_seen[1]
     if error:
         st.error(error)
 
@@ -61,8 +61,7 @@ def load_into(state: RunState, raw: bytes) -> str | None:
         LOG.info("weights upload refused: %r", e)
         return (str(e) if isinstance(e, ValueError) else
                 "weights file: not a .npz of numeric arrays, expected the .npz this app downloads")
-    page = get_page(state.exp_id)
-    with page.lock if page is not None else nullcontext():
+    with TICK_GATE:                                    # trainer work takes its turn (ui/live.py)
         if not state.trainer.load_params(params):
             return ("weights file: the model cannot run with these weights (its numbers overflow); "
                     "the current weights are kept")

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from rnn_core import dynamics, schema
-from rnn_core.experiments import Experiment
+from rnn_core import dynamics
+from rnn_core.experiments import Experiment, find_knob
 from rnn_core.snapshot import Change, Stop
 
 DIVERGED_HINT = ("Lower the learning rate or turn on gradient clipping, then press Train to go on from "
@@ -22,15 +22,29 @@ DIVERGED_HINT = ("Lower the learning rate or turn on gradient clipping, then pre
 
 def label(name: str) -> str:
     """The knob's label ("Learning rate"); an unknown name as it is."""
-    return schema.KNOB[name].label if name in schema.KNOB else name
+    knob = find_knob(name)
+    return name if knob is None else knob.label
 
 
 def value(name: str, v: Any) -> str:
     """A knob's value as a person reads it: "full" truncation, "global norm" clipping, 0.003."""
-    knob = schema.KNOB.get(name)
+    knob = find_knob(name)
     if knob is not None and knob.kind == "choice" and v in knob.choice_help:
         return knob.choice_help[v]
-    return schema.format_value(name, v)
+    return str(v) if knob is None else knob.format(v)
+
+
+def implied(exp: Experiment, chosen: dict[str, Any], moved: dict[str, Any]) -> str:
+    """"Cell gru brings: backend torch, learning rate 0.02." (what ``Experiment.implied`` set)."""
+    causes = [f"{label(k)} {exp.knob(k).format(v)}" for k, v in chosen.items() if exp.implied({k: v})]
+    what = ", ".join(f"{label(k).lower()} {exp.knob(k).format(v)}" for k, v in moved.items())
+    return f"{' and '.join(causes) or 'This setting'} brings: {what}."
+
+
+def ignored(name: str, text: str, why: str) -> str:
+    """Why a link's value was dropped."""
+    shown = text if len(text) <= 40 else text[:30] + f"… ({len(text)} characters)"
+    return f"Ignored {name}={shown!r} from the link: {why}."
 
 
 def change(c: Change) -> str:
@@ -44,7 +58,7 @@ def changes(cs: Iterable[Change]) -> str:
 
 def names(ns: Sequence[str]) -> str:
     """"hidden size, activation and seed"."""
-    words = [label(n).lower() if n in schema.KNOB else n for n in ns]
+    words = [label(n).lower() for n in ns]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 

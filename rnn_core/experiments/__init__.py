@@ -9,11 +9,13 @@ import functools
 import importlib
 import pkgutil
 
+from .. import schema
 from ..config import RunConfig
+from ..schema import Knob
 from .base import PRESETS, Batch, Evaluation, Experiment, Metric, Task, TaskView
 
 __all__ = ["PRESETS", "Batch", "Evaluation", "Experiment", "Metric", "RunConfig", "Task", "TaskView",
-           "experiment_ids", "experiments", "get_experiment"]
+           "experiment_ids", "experiments", "find_knob", "get_experiment"]
 _NOT_EXPERIMENTS = {"base"}
 
 
@@ -31,6 +33,14 @@ def experiments() -> tuple[Experiment, ...]:
     if len(set(ids)) != len(ids):
         raise RuntimeError(f"two experiments share an id: {sorted(ids)}")
     return tuple(sorted(found, key=lambda e: (e.order, e.id)))
+
+
+def find_knob(name: str) -> Knob | None:
+    """The declaration of a setting by name: the schema's, or an experiment's task setting (memory's
+    ``lag``); None for an unknown name."""
+    if name in schema.KNOB:
+        return schema.KNOB[name]
+    return next((k for e in experiments() for k in e.task_knobs if k.name == name), None)
 
 
 def experiment_ids() -> list[str]:

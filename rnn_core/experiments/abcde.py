@@ -84,7 +84,7 @@ class Abcde(Experiment):
             ModelConfig(input_size=N, hidden_size=8, output_size=N, activation="tanh", head="classification"),
             TrainConfig(lr=0.05, optimizer="adam", clip_mode="norm", clip=5.0, batch_size=5, epochs=60))
 
-    def make_task(self, run: RunConfig, data: Any = None) -> CycleTask:
+    def build_task(self, run: RunConfig, data: Any = None) -> CycleTask:
         m = run.model
         if m.input_size != N or m.output_size != N or m.head != "classification":
             raise ValueError(f"model: got input_size={m.input_size}, output_size={m.output_size}, "

@@ -4,24 +4,30 @@ and the CLI need to show it (title, blurb, metrics and their labels, accepted up
 The trainer knows nothing of any experiment; it asks a ``Task`` for one epoch of ``Batch``es and for
 an ``Evaluation`` of the model, and an ``Experiment`` builds that task from a ``RunConfig``. Each
 experiment module defines ``EXPERIMENT``; ``rnn_core.experiments`` finds them (the registry).
+How to add an experiment or a knob: docs/architecture.md.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..config import ModelConfig, RunConfig
+from .. import schema
+from ..config import ModelConfig, RunConfig, TaskConfig
 from ..contract import Model
 from ..text import Vocab
 
-# the settings a person changes on every page (an experiment adds its task's own, e.g. "lag")
-COMMON_KNOBS = ("hidden_size", "backend", "cell", "activation", "init", "w_hh_scale", "dtype", "lr",
-                "optimizer", "momentum", "epochs", "batch_size", "bptt_truncate", "clip_mode", "clip", "seed")
+# the settings a person changes on every page (an experiment adds its task's own: ``task_knobs``)
+COMMON_KNOBS = tuple(k.name for k in schema.KNOBS if k.section)
 PRESETS = ("default", "article")
+# settings that go with a value, on every page: LSTM and GRU exist only in torch, numpy has only the RNN
+IMPLIES: dict[tuple[str, Any], dict[str, Any]] = {
+    ("cell", "lstm"): {"backend": "torch"}, ("cell", "gru"): {"backend": "torch"},
+    ("backend", "numpy"): {"cell": "rnn"}}
 
 
 @dataclass(frozen=True)
@@ -114,21 +120,76 @@ class Experiment(ABC):
     metrics: tuple[Metric, ...] = ()
     val_label: str = "validation"  # what the task's val_loss measures, as the loss chart names it
     upload: str | None = None     # the person's own data the page accepts: "series" | "text" | None
-    knobs: tuple[str, ...] = COMMON_KNOBS   # the settings a person may change (the rest come from the preset)
-    implies: dict[tuple[str, Any], dict[str, Any]] = {  # settings that go with a value (compare, sweep)
-        ("cell", "lstm"): {"backend": "torch"}, ("cell", "gru"): {"backend": "torch"}}
+    chance: float | None = None   # the score of guessing (classification tasks where it is one number)
+    common_knobs: tuple[str, ...] = COMMON_KNOBS   # the schema's settings a person may change here
+    task_knobs: tuple[schema.Knob, ...] = ()       # the task's own settings (memory: lag), group "task"
+    implies: dict[tuple[str, Any], dict[str, Any]] = IMPLIES   # settings that go with a value
 
     @property
     def metric_names(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.metrics)
 
+    @property
+    def score(self) -> Metric:
+        """The metric that says how well a run did (the first with a direction): what a sweep sums up."""
+        return next(m for m in self.metrics if m.better)
+
+    @property
+    def knobs(self) -> tuple[str, ...]:
+        """Every setting a person may change on this page (the rest come from the preset)."""
+        return (*self.common_knobs, *(k.name for k in self.task_knobs))
+
+    def knob(self, name: str) -> schema.Knob:
+        """The declaration of a setting of this experiment: the schema's, or one of its task's (a
+        ValueError naming the experiment's settings otherwise)."""
+        for k in self.task_knobs:
+            if k.name == name:
+                return k
+        if name in schema.KNOB:
+            return schema.KNOB[name]
+        raise ValueError(f"setting: got unknown name {name[:40]!r}, expected one of "
+                         f"{', '.join(self.knobs)}")
+
+    def implied(self, chosen: Mapping[str, Any], pinned: Collection[str] = ()) -> dict[str, Any]:
+        """The settings that go with the ``chosen`` values here (``implied_by`` with ``implies``)."""
+        return implied_by(self.implies, chosen, pinned)
+
+    def settle(self, run: RunConfig, chosen: Mapping[str, Any],
+               pinned: Collection[str] = ()) -> tuple[RunConfig, dict[str, Any]]:
+        """``run`` with the chosen values and what goes with them; also the implied settings that
+        changed the run (for a notice)."""
+        extra = self.implied(chosen, pinned)
+        new = run.replace(**extra, **chosen)
+        return new, {k: v for k, v in extra.items() if run.as_dict().get(k) != v}
+
+    def task_config(self, **values: Any) -> TaskConfig:
+        """The task settings of a preset, in the order of ``task_knobs``, checked."""
+        cfg = TaskConfig(tuple((k.name, values[k.name]) for k in self.task_knobs if k.name in values))
+        self.check_task(cfg)
+        return cfg
+
+    def check_task(self, task: TaskConfig) -> None:
+        """Refuse task settings this experiment does not declare, or values out of their range."""
+        declared = tuple(k.name for k in self.task_knobs)
+        if set(task.names) != set(declared):
+            raise ValueError(f"task settings: got {list(task.names)}, expected {list(declared)} "
+                             f"for the {self.id} task")
+        for name, value in task.items:
+            self.knob(name).check(value)
+
     @abstractmethod
     def preset(self, name: str = "default") -> RunConfig:
         """The settings of a preset (``presets`` lists them)."""
 
-    @abstractmethod
     def make_task(self, run: RunConfig, data: Any = None) -> Task:
-        """The task for these settings; ``data`` is the user's own data where the page accepts it."""
+        """The task for these settings (checked against ``task_knobs``); ``data`` is the person's own
+        data where the page accepts it."""
+        self.check_task(run.task)
+        return self.build_task(run, data)
+
+    @abstractmethod
+    def build_task(self, run: RunConfig, data: Any = None) -> Task:
+        """The experiment's task for checked settings (``make_task`` is what callers use)."""
 
     def fit_run(self, run: RunConfig, data: Any = None) -> RunConfig:
         """``run`` with the sizes the data decides (e.g. a text's vocabulary); most tasks change nothing."""
@@ -141,6 +202,20 @@ class Experiment(ABC):
     def check_preset(self, name: str) -> None:
         if name not in self.presets:
             raise ValueError(f"preset: got {name!r}, expected one of {', '.join(map(repr, self.presets))}")
+
+
+def implied_by(implies: Mapping[tuple[str, Any], Mapping[str, Any]], chosen: Mapping[str, Any],
+               pinned: Collection[str] = ()) -> dict[str, Any]:
+    """The settings that go with the ``chosen`` values (a table like ``Experiment.implies``), except
+    those ``pinned`` (set by the person in the same change or the link) and the chosen ones themselves;
+    where two chosen values imply the same setting, the later one wins. The one rule of implications:
+    the sidebar, the URL, the CLI's --set, compare and sweep all go through it."""
+    out: dict[str, Any] = {}
+    for name, value in chosen.items():
+        for k, v in implies.get((name, value), {}).items():
+            if k not in chosen and k not in pinned:
+                out[k] = v
+    return out
 
 
 def check_io(exp_id: str, model: ModelConfig, n_in: int, n_out: int, head: str = "regression") -> None:

@@ -243,7 +243,7 @@ class Dinos(Experiment):
                         head="classification", init="normal", init_std=0.01),
             TrainConfig(lr=0.005, optimizer="adam", clip_mode="norm", clip=5.0, batch_size=32, epochs=35))
 
-    def make_task(self, run: RunConfig, data: Any = None) -> CharTask:
+    def build_task(self, run: RunConfig, data: Any = None) -> CharTask:
         vocab, train, val = _corpus(data)
         m = run.model
         if m.input_size != vocab.size or m.output_size != vocab.size or m.head != "classification":

@@ -104,7 +104,7 @@ class ElmanExperiment(Experiment):
             TrainConfig(lr=0.01, optimizer="adam", clip_mode="norm", clip=5.0, bptt_truncate=None,
                         batch_size=N_STEPS, epochs=300))
 
-    def make_task(self, run: RunConfig, data: Any = None) -> Task:
+    def build_task(self, run: RunConfig, data: Any = None) -> Task:
         check_io(self.id, run.model, 1, 1)
         return ElmanTask()
 

@@ -9,8 +9,8 @@ Chance is 1/K. Training sequences are drawn fresh every epoch from the trainer's
 the held-out batch is fixed (seeded by ``VAL_SEED``, not by the run's seed).
 
 Where the settings come from:
-  * ``lag`` (1 … 200) is the task setting ``run.task.lag`` (TaskConfig; the presets set it, see
-    ``PRESET_LAGS``).
+  * ``lag`` (1 … 200) is this task's own setting, declared here (``LAG``, ``task_knobs``) and read as
+    ``run.task.lag`` (the presets set it, see ``PRESET_LAGS``).
   * γ (``w_hh_scale``, 0.5 … 1.5): W_hh starts as γ × orthogonal (each gate block for lstm/gru);
     ``build_model`` applies ``run.model.w_hh_scale`` (rnn_core/init.py).
 
@@ -27,23 +27,29 @@ from typing import Any
 
 import numpy as np
 
-from .. import dynamics, schema
-from ..config import ModelConfig, RunConfig, TaskConfig, TrainConfig, check_int
+from .. import dynamics
+from ..config import ModelConfig, RunConfig, TrainConfig, check_int
 from ..contract import Model
-from .base import COMMON_KNOBS, Batch, Evaluation, Experiment, Metric, Task, check_io
+from ..schema import REBUILD, Knob
+from .base import IMPLIES as COMMON_IMPLIES
+from .base import Batch, Evaluation, Experiment, Metric, Task, check_io
 
 K = 4                   # symbols to remember (classes)
-LAG_MIN, LAG_MAX = int(schema.KNOB["lag"].lo), int(schema.KNOB["lag"].hi)
+LAG = Knob("lag", "Lag", "int", "task", REBUILD, lo=1, hi=200, step=1, section="task",
+           suggest=(5, 10, 20, 50, 100, 200),
+           help="Steps between the symbol to remember and the moment it is asked for.")
+LAG_MIN, LAG_MAX = int(LAG.lo), int(LAG.hi)
 PRESET_LAGS = {"default": 50, "short": 5}
 DEFAULT_LAG = PRESET_LAGS["default"]
 EPOCH_SIZE = 512        # fresh training sequences per epoch (8 batches of 64)
 VAL_SIZE = 1024         # held-out sequences: ``evaluate_full`` (the CLI's and the sweep's final numbers)
 EVAL_SIZE = 128         # the first of them: ``evaluate`` after every tick (one loss_and_grads call)
 VAL_SEED = 20_240_517   # the held-out batch is the same for every run
-IMPLIES: dict[tuple[str, Any], dict[str, Any]] = {   # what goes with a cell here (compare, sweep):
-    ("cell", "rnn"): {"backend": "numpy"},             # lstm / gru need the torch backend, and the GRU
-    ("cell", "lstm"): {"backend": "torch"},            # learns this task at lr 0.02 but not 0.005 or
-    ("cell", "gru"): {"backend": "torch", "lr": 0.02},  # 0.01, where the LSTM learns (bench/memory.py)
+IMPLIES: dict[tuple[str, Any], dict[str, Any]] = {   # what goes with a cell here (wherever it is chosen):
+    **COMMON_IMPLIES,                                  # lstm / gru need the torch backend, and the GRU
+    ("cell", "rnn"): {"backend": "numpy", "lr": 0.005},   # learns this task at lr 0.02 but not 0.005 or
+    ("cell", "lstm"): {"backend": "torch", "lr": 0.005},  # 0.01, where the LSTM and the RNN learn at
+    ("cell", "gru"): {"backend": "torch", "lr": 0.02},    # 0.005 (bench/memory.py)
 }
 
 
@@ -128,7 +134,8 @@ class MemoryExperiment(Experiment):
                Metric("chance", "chance (1/K)", better=""),
                Metric("grad_reach", "reach (log10)", better=""))   # ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖
     val_label = "held-out"
-    knobs = (*COMMON_KNOBS, "lag")
+    task_knobs = (LAG,)
+    chance = 1.0 / K
     implies = IMPLIES
 
     def preset_lag(self, name: str = "default") -> int:
@@ -145,9 +152,9 @@ class MemoryExperiment(Experiment):
                         head="classification", backend="numpy"),
             TrainConfig(lr=0.005, optimizer="adam", clip_mode="norm", clip=1.0, batch_size=64,
                         epochs=160 if name == "default" else 40),
-            TaskConfig(lag=PRESET_LAGS[name]))
+            self.task_config(lag=PRESET_LAGS[name]))
 
-    def make_task(self, run: RunConfig, data: Any = None) -> MemoryTask:
+    def build_task(self, run: RunConfig, data: Any = None) -> MemoryTask:
         check_io(self.id, run.model, 2 * K, K, "classification")
         if data is not None:
             raise ValueError("data: the memory experiment has no user data, expected None")

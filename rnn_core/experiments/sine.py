@@ -152,7 +152,7 @@ class SineExperiment(Experiment):
             TrainConfig(lr=0.003, optimizer="adam", clip_mode="norm", clip=5.0, bptt_truncate=None,
                         batch_size=10, epochs=40))
 
-    def make_task(self, run: RunConfig, data: Any = None) -> Task:
+    def build_task(self, run: RunConfig, data: Any = None) -> Task:
         check_io(self.id, run.model, 1, 1)
         return SineTask(article_windows() if data is None else make_windows(data))
 

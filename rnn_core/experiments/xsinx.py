@@ -140,7 +140,7 @@ class XSinXExperiment(Experiment):
             TrainConfig(lr=0.01, optimizer="adam", clip_mode="norm", clip=1.0, bptt_truncate=None,
                         batch_size=16, epochs=500))
 
-    def make_task(self, run: RunConfig, data: Any = None) -> Task:
+    def build_task(self, run: RunConfig, data: Any = None) -> Task:
         check_io(self.id, run.model, GROUP, GROUP)
         return XSinXTask(run.train.seed)
 

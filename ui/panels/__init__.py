@@ -16,7 +16,9 @@ import plotly.graph_objects as go
 
 from rnn_core.experiments import experiment_ids
 
-Panel = Callable[[Any], None]                 # panel(state: ui.live.RunState) -> None, draws with st.*
+from ..state import RunState
+
+Panel = Callable[[RunState], None]            # panel(state) -> None, draws with st.*
 
 
 @dataclass(frozen=True)

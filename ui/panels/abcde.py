@@ -13,6 +13,7 @@ import streamlit as st
 from ..charts import chart, key
 from ..figures import hidden_figure
 from ..plotstyle import COLORS, FONT_SIZE, activation_scale, empty_figure, make_figure
+from ..state import RunState
 from . import Panels
 from .common import preds
 
@@ -88,12 +89,12 @@ def abcde_figures(snap: Any, **opts: Any) -> list[go.Figure]:
             abcde_trajectory_figure(snap, str(opts.get("activation", "tanh")))]
 
 
-def _activation(state: Any) -> str:
+def _activation(state: RunState) -> str:
     m = state.snap.config.model
     return m.activation if m.cell == "rnn" else "tanh"                 # lstm / gru: h_t in [-1, 1]
 
 
-def letter_probs(state: Any) -> None:
+def letter_probs(state: RunState) -> None:
     """The five probabilities after the letter the person picks."""
     letter = st.segmented_control("Input letter", LETTERS, default="a", required=True, key="letter",
                                   bind="query-params", help="The letter the network reads; the bars "
@@ -101,12 +102,12 @@ def letter_probs(state: Any) -> None:
     chart(lambda: abcde_probs_figure(state.snap, letter or "a"), key(state, "probs"))
 
 
-def trajectory(state: Any) -> None:
+def trajectory(state: RunState) -> None:
     """h after each letter, as a point in 3-D (the first three hidden units)."""
     chart(lambda: abcde_trajectory_figure(state.snap, _activation(state)), key(state, "trajectory"))
 
 
-def hidden_per_letter(state: Any) -> None:
+def hidden_per_letter(state: RunState) -> None:
     chart(lambda: abcde_hidden_figure(state.snap, _activation(state)), key(state, "hidden"))
 
 

@@ -11,10 +11,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from rnn_core.contract import Model
 from rnn_core.text import next_char_probs, sample_names
 
 from ..charts import chart, key
 from ..plotstyle import COLORS, FONT_SIZE, empty_figure, make_figure
+from ..state import RunState
 from . import Panels
 from .common import preds, show_char
 
@@ -86,21 +88,19 @@ def dinos_figures(snap: Any, **opts: Any) -> list[go.Figure]:
     return [dinos_probe_figure(snap), bars]
 
 
-def snapshot_model(state: Any) -> Any:
+def snapshot_model(state: RunState) -> Model:
     """The model as of the snapshot shown, built once per snapshot."""
-    hit = state.cache.get("model")
-    if hit is None or hit[0] is not state.snap:
-        hit = (state.snap, state.snap.model())
-        state.cache["model"] = hit
-    return hit[1]
+    if state.model is None or state.model[0] is not state.snap:
+        state.model = (state.snap, state.snap.model())
+    return state.model[1]
 
 
-def probe(state: Any) -> None:
+def probe(state: RunState) -> None:
     """How the model reads the probe name: P(next character) after each prefix."""
     chart(lambda: dinos_probe_figure(state.snap), key(state, "probe"))
 
 
-def prefix_probs(state: Any) -> None:
+def prefix_probs(state: RunState) -> None:
     """Type the start of a name; see what the model thinks comes next."""
     prefix = st.text_input("Start of a name", key="prefix", max_chars=30, bind="query-params",
                            placeholder="e.g. tyranno", help="Letters a–z; empty = the first letter.")
@@ -112,7 +112,7 @@ def prefix_probs(state: Any) -> None:
     chart(lambda: dinos_probs_figure(vocab.chars, probs, clean), key(state, "prefix"))
 
 
-def names(state: Any) -> None:
+def names(state: RunState) -> None:
     """New names from the model as it is now, one character at a time."""
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     temperature = c1.slider("Temperature", 0.1, 2.0, 1.0, 0.05, key="temperature", bind="query-params",
@@ -120,14 +120,15 @@ def names(state: Any) -> None:
     greedy = c2.checkbox("Greedy", key="greedy", bind="query-params",
                          help="Always take the most likely next character (the same name every time).")
     again = c3.button("Sample again", key="resample", icon=":material/casino:")
-    state.cache["draws"] = state.cache.get("draws", 0) + int(again)
-    sig = (state.snap.step, temperature, greedy, state.cache["draws"])
-    if state.cache.get("names_sig") != sig:
-        rng = np.random.default_rng([state.run.train.seed, state.snap.step, state.cache["draws"]])
-        state.cache["names"] = sample_names(snapshot_model(state), rng, n=N_NAMES, temperature=temperature,
-                                            greedy=greedy, vocab=state.view.vocab)
-        state.cache["names_sig"] = sig
-    shown = [n.strip().capitalize() or "∅" for n in state.cache["names"]]
+    kept = state.samples
+    kept.draws += int(again)
+    sig = (state.snap.step, temperature, greedy, kept.draws)
+    if kept.sig != sig:
+        rng = np.random.default_rng([state.run.train.seed, state.snap.step, kept.draws])
+        kept.names = sample_names(snapshot_model(state), rng, n=N_NAMES, temperature=temperature,
+                                  greedy=greedy, vocab=state.view.vocab)
+        kept.sig = sig
+    shown = [n.strip().capitalize() or "∅" for n in kept.names]
     st.markdown(f"**Sampled at step {state.snap.step:,}:** " + " · ".join(f"*{n}*" for n in shown))
 
 

@@ -18,6 +18,7 @@ from ..charts import chart, key
 from ..comparefigs import run_color
 from ..dynfigs import lag_figure
 from ..plotstyle import empty_figure, make_figure
+from ..state import RunState, page_state
 from . import Panels
 
 CURVES = 8                        # gradient curves drawn: the newest and the ones before it, fading
@@ -27,13 +28,11 @@ SWEEP_EPOCHS = 100                # shorter than the preset's 160 (the sweep fit
                                   # misses lag 50 (0.26, seed 0), at 100 both gated cells reach 1.00
 SWEEP_LINES = {"rnn": {"width": 2.5}, "lstm": {"width": 7}, "gru": {"width": 2.5, "dash": "dash"}}
                                   # LSTM and GRU often both reach 1.00: a wide line under a dashed one
-SWEEP_SECONDS = 0.3               # training per tick while the sweep runs (the page's own runs wait)
-SWEEP_KEY = "sweep:memory"
 
 
-def curves(state: Any) -> list:
+def curves(state: RunState) -> list:
     """The gradient-against-lag curves of the last CURVES snapshots of this run, oldest first."""
-    kept = state.cache.setdefault("lag_curves", [])
+    kept = state.lag_curves
     curve = state.snap.predictions.get("grad_curve")
     if curve is not None and state.snap.step > 0 and (not kept or kept[-1][0] != state.snap.step):
         kept.append((state.snap.step, curve))
@@ -52,61 +51,64 @@ def memory_figures(snap: Any, **_: Any) -> list[go.Figure]:
     return [lag_figure([(snap.step, curve)], lag, snap.config.train.bptt_truncate, words.reach(curve, lag))]
 
 
-def gradient_against_lag(state: Any) -> None:
+def gradient_against_lag(state: RunState) -> None:
     lag = int(state.snap.predictions.get("lag", state.run.task.lag))
     shown = curves(state)
     readout = words.reach(shown[-1][1], lag) if shown else ""
     chart(lambda: lag_figure(shown, lag, state.run.train.bptt_truncate, readout), key(state, "lag"))
 
 
-def sweep_figure(rows: list[dict[str, Any]], chance: float) -> go.Figure:
-    """Accuracy (median over seeds) against lag, one line per cell, chance dashed."""
-    title, xt, yt = "Accuracy against lag", "lag (steps between the symbol and the question)", "accuracy"
+def sweep_figure(rows: list[dict[str, Any]], chance: float | None, metric: str = "accuracy") -> go.Figure:
+    """The metric (median over seeds) against lag, one line per cell, chance dashed."""
+    title, yt = f"{metric.capitalize()} against lag", metric
+    xt = "lag (steps between the symbol and the question)"
     if not rows:
         return empty_figure(title, xt, yt, uirevision="sweep", x_range=(0, max(SWEEP_LAGS) + 5),
                             text="Press Sweep")
     traces = []
     for i, cell in enumerate(SWEEP_CELLS):
-        mine = sorted((r["lag"], r["accuracy_median"]) for r in rows if r["cell"] == cell)
+        mine = sorted((r["lag"], r[f"{metric}_median"]) for r in rows if r["cell"] == cell)
         if mine:
             traces.append(go.Scatter(x=[m[0] for m in mine], y=[m[1] for m in mine], name=cell.upper(),
                                      mode="lines+markers", line={"color": run_color(i), **SWEEP_LINES[cell]},
                                      marker={"size": 11 if cell == "lstm" else 7},
                                      hovertemplate="lag %{x}: %{y:.2f}<extra>" + cell + "</extra>"))
-    traces.append(go.Scatter(x=[0, max(SWEEP_LAGS) + 5], y=[chance, chance], mode="lines", name="chance",
-                             line={"color": "#555", "dash": "dash", "width": 1.5}, hoverinfo="skip"))
+    if chance is not None:
+        traces.append(go.Scatter(x=[0, max(SWEEP_LAGS) + 5], y=[chance, chance], mode="lines", name="chance",
+                                 line={"color": "#555", "dash": "dash", "width": 1.5}, hoverinfo="skip"))
     return make_figure(traces, title, xt, yt, uirevision="sweep", y={"range": [0, 1.05]},
                        x={"range": [0, max(SWEEP_LAGS) + 5]},
                        subtitle=f"{SWEEP_EPOCHS} epochs a run, seed 0; the GRU at lr 0.02")
 
 
-def sweep_panel(state: Any) -> None:
-    """Sweep button, progress and result; the sweep advances here, a tick at a time."""
-    from ..live import LOAD, get_page  # (ui.live draws this panel)
+def start_sweep(state: RunState) -> Sweep:
+    """A sweep of the three cells over SWEEP_LAGS (the settings that go with each cell: the experiment's)."""
+    exp = get_experiment(state.exp_id)
+    return Sweep(exp, {"lag": list(SWEEP_LAGS), "cell": list(SWEEP_CELLS)}, seeds=(0,),
+                 fixed={"epochs": SWEEP_EPOCHS}, metric=exp.score.name)
 
-    page, ss = get_page(state.exp_id), st.session_state
-    sweep: Sweep | None = ss.get(SWEEP_KEY)
+
+def sweep_panel(state: RunState) -> None:
+    """Sweep button, progress and result. The sweep is the page's (``PageState.sweep``: Reset or a new
+    model do not touch it) and advances in the page's ticks (ui/live.py), not here: this only draws."""
+    ps = page_state(state.exp_id)
+    sweep = ps.sweep
     row = st.container(horizontal=True, vertical_alignment="center")
     if row.button("Sweep accuracy against lag", key="sweep_start", icon=":material/query_stats:",
-                  disabled=sweep is not None and not sweep.done,
+                  disabled=ps.sweeping,
                   help=f"Lags {', '.join(map(str, SWEEP_LAGS))} × RNN, LSTM, GRU, {SWEEP_EPOCHS} epochs each "
                        "(about a minute; your run waits meanwhile)."):
-        vary = {"lag": list(SWEEP_LAGS), "cell": list(SWEEP_CELLS)}
-        sweep = ss[SWEEP_KEY] = Sweep(get_experiment("memory"), vary, seeds=(0,),
-                                      fixed={"epochs": SWEEP_EPOCHS})
-        page.playing, page.busy = False, True
-    running = sweep is not None and not sweep.done
-    if running and row.button("Cancel", key="sweep_cancel", icon=":material/close:"):
+        sweep = ps.sweep = start_sweep(state)
+        if ps.runs is not None:
+            ps.runs.playing = False
+    if ps.sweeping and row.button("Cancel", key="sweep_cancel", icon=":material/close:"):
         sweep.cancel()
     if sweep is None:
         return
-    if not sweep.done and page.busy:                # its share when other sessions tick too (ui/gate.py)
-        sweep.advance(SWEEP_SECONDS / max(1, LOAD.ticking()))
-    if sweep.done:
-        page.busy = False
     label = "cancelled" if sweep.cancelled else "done" if sweep.done else "running"
     st.progress(sweep.progress, text=f"Sweep {label}: {len(sweep.rows)} of {len(sweep.combos)} combinations")
-    chart(lambda: sweep_figure(sweep.rows, 1 / 4), key(state, "sweep"))
+    exp = get_experiment(state.exp_id)
+    chart(lambda: sweep_figure(sweep.rows, exp.chance, sweep.metric), key(state, "sweep"))
     if sweep.rows:
         st.download_button("Sweep CSV", _csv(sweep.rows), file_name="memory_sweep.csv", mime="text/csv",
                            key="dl_sweep", icon=":material/download:", on_click="ignore")
