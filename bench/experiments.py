@@ -4,7 +4,7 @@
 
 e.g. the memory task's gated cells at lag 50:
     python bench/experiments.py --only memory --preset default --seeds 0-2 \
-        --set cell=gru --set backend=torch --set lr=0.02
+        --set cell=gru          (brings backend=torch and lr=0.02, as the sidebar does)
 
 Each run is ``cli.configure`` + ``cli.train`` (what ``python -m rnn_core train ID --json`` does).
 The table shows, per experiment and preset, the median training wall time (``seconds``, evaluation

@@ -73,27 +73,15 @@ def grad_reach(curve: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- step Jacobians
 
-def _act_grad(activation: str, h: np.ndarray) -> np.ndarray:
-    """f'(a) written through h = f(a)."""
-    if activation == "tanh":
-        return 1.0 - h * h
-    if activation == "sigmoid":
-        return h * (1.0 - h)
-    return (h > 0).astype(np.float64)
-
-
 def step_jacobians(model: Model, x: np.ndarray) -> np.ndarray:
     """J_t = ∂s_t / ∂s_{t-1} along one sequence x (1, T, input) from s = 0: (T, state, state) float64,
     J_t[i, j] = ∂s_t[i] / ∂s_{t-1}[j]. rnn: diag(f'(a_t)) W_hhᵀ (either backend); lstm / gru (torch
-    backend): torch.func.jacrev through the backend's own step, s = [h, c] for the LSTM."""
+    backend): torch.func.jacrev through the backend's own step, s = [h, c] for the LSTM. Each backend
+    computes them (``Model.state_jacobians``)."""
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[0] != 1:
         raise ValueError(f"x: got shape {x.shape}, expected (1, time, input): one sequence")
-    if model.cfg.cell == "rnn":
-        w = model.get_params()["W_hh"].astype(np.float64)             # (hid, hid)
-        h = model.forward(x).hidden[0].astype(np.float64)              # (T, hid)
-        return _act_grad(model.cfg.activation, h)[:, :, None] * w.T[None]
-    return model.state_jacobians(x)             # lstm / gru exist only in the torch backend (TorchRNN)
+    return model.state_jacobians(x)
 
 
 def recurrent_spectrum(model: Model, probe_x: np.ndarray) -> Spectrum:

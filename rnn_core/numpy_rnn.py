@@ -91,6 +91,13 @@ class NumpyRNN:
                        h_last=hs[-1].copy())
 
     # ------------------------------------------------------------------ loss
+    def state_jacobians(self, x: np.ndarray) -> np.ndarray:
+        """J_t = ∂h_t/∂h_{t-1} = diag(f'(a_t)) W_hhᵀ along one sequence x (1, T, in) from h = 0:
+        (T, hid, hid) float64, J_t[i, j] = ∂h_t[i] / ∂h_{t-1}[j]."""
+        h = self.forward(x).hidden[0].astype(np.float64)                  # (T, hid)
+        w = self.params["W_hh"].astype(np.float64)                          # (hid, hid)
+        return _act_grad(self.cfg.activation, h)[:, :, None] * w.T[None]
+
     def _head_loss(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Loss and dL/dout for the head; out is (N, O), y is (N, O) floats or (N,) class ids."""
         if self.cfg.head == "regression":

@@ -63,6 +63,10 @@ class _Interval:
             return np.where(self.sgn_count > 0, self.sgn_sum / np.maximum(self.sgn_count, 1), np.nan)
 
 
+def _finite(v: float | None) -> bool:
+    return v is None or bool(np.isfinite(v))
+
+
 class Recorder:
     """The history and the snapshots of one run on ``task``."""
 
@@ -73,6 +77,8 @@ class Recorder:
         self.history: list[Record] = []
         self.last: Snapshot | None = None
         self.good_params: dict[str, np.ndarray] = {}     # weights of the last good snapshot
+        self.resume: tuple[int, dict[str, np.ndarray]] | None = None   # (step, weights) of the last
+        #                                  snapshot before a stop with finite losses: where to resume
         self.last_grads: dict[str, np.ndarray] = {}      # of the last step, before clipping
         self.spectrum: Spectrum | None = None            # the last one, its cost, when (training wall)
         self.spectrum_cost = self.spectrum_wall = 0.0
@@ -110,6 +116,8 @@ class Recorder:
         rec = self._record(now, ev.val_loss, ev.metrics)
         norms = {k: float(np.linalg.norm(g)) for k, g in self.last_grads.items()}
         self.good_params = {k: frozen(v) for k, v in model.get_params().items()}
+        if now.stop is None and _finite(rec.train_loss) and _finite(rec.val_loss):
+            self.resume = (now.step, self.good_params)
         self.last = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms,
                              probe_hidden=probe, predictions=dict(ev.predictions),
                              spectrum=self._spectrum(model, now.wall, new_weights),

@@ -114,15 +114,22 @@ class Trainer:
         self.recorder.changes += [c for c in changes if c.name != "epochs"]
         return changes
 
-    def extend(self) -> None:
-        """Another block of ``cfg.epochs`` epochs after a finished run; a run that stopped resumes from
-        its last good weights with a fresh optimizer (its moments may hold the blow-up)."""
+    def extend(self) -> int | None:
+        """Another block of ``cfg.epochs`` epochs after a finished run. A run that stopped resumes with
+        the weights of its last snapshot taken before the stop (the weights of the last step before a
+        divergence are usually already beyond saving) and a fresh optimizer (its moments may hold the
+        blow-up); returns that snapshot's step, None if nothing was restored."""
+        restored = None
         if self.stop is not None:
             self.stop = None
             self.opt = make_optimizer(self.cfg.optimizer, self.cfg.lr, self.cfg.momentum)
             self._h = None
+            if self.recorder.resume is not None:
+                restored, params = self.recorder.resume
+                self.model.set_params(dict(params))
         if self.epoch >= self.end_epoch:
             self.end_epoch = self.epoch + self.cfg.epochs
+        return restored
 
     # ------------------------------------------------------------------ training
     def _next_batch(self) -> Any:

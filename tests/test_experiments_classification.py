@@ -45,7 +45,7 @@ def test_shipped_dino_list_is_lower_case_names():
 def test_dinos_default_meets_targets():
     run = DINOS.preset("default").replace(seed=0)
     trainer, snap = _train(DINOS, run)
-    assert snap.done and snap.step == 35 * trainer.batches_per_epoch
+    assert snap.done and snap.step == 1400                  # 35 epochs × 40 batches (1,270 names, 32 a batch)
     assert snap.metrics["val_nats_per_char"] <= 1.75
     assert snap.metrics["train_nats_per_char"] <= 1.69               # every 5th training name
     full = trainer.task.evaluate_full(trainer.model, np.random.default_rng(0)).metrics
@@ -72,7 +72,7 @@ def test_dinos_article_preset_runs_with_carried_state():
     assert task.carry_state and not task.epoch_batches(np.random.default_rng(0), 1)[0].reset
     trainer = Trainer(task, run)
     snap = trainer.run(steps=400)
-    assert snap.stop_reason is None and trainer.total_steps == 3 * len(task.train_ids)
+    assert snap.stop_reason is None and trainer.total_steps == 3810       # 3 epochs × 1,270 names, one a step
     assert 2.0 < snap.metrics["val_nats_per_char"] < np.log(27) + 0.01   # learning, slowly
 
 
@@ -166,8 +166,7 @@ def test_cli_json_reports_seven_samples():
     out = subprocess.run([sys.executable, "-m", "rnn_core", "train", "dinos", "--json", "--set", "epochs=2"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    n_train = len(DINOS.make_task(DINOS.preset("default")).train_ids)
-    assert result["steps"] == 2 * -(-n_train // 32)
+    assert result["steps"] == 80                            # 2 epochs × 40 batches of 32 of the 1,270 names
     samples = result["metrics"]["samples"]
     assert len(samples) == 7 and all(isinstance(s, str) for s in samples)
     assert {"train_nats_per_char", "val_nats_per_char"} <= set(result["metrics"])

@@ -176,11 +176,27 @@ def test_not_bytes():
         load_weights("a str", _params())                             # type: ignore[arg-type]
 
 
+SHAPES = {"W_xh": (1, 4), "W_hh": (4, 4), "b_h": (4,), "W_hy": (4, 1), "b_y": (1,)}
+
+
 def _check(raw: bytes) -> None:
+    """Either a short ValueError, or weights a model of the expected shapes can take: the five
+    parameters of a 4-unit RNN with one input and one output, float32 copies, finite, writable."""
     try:
-        load_weights(raw, _params())
+        got = load_weights(raw, _params())
     except ValueError as e:
         assert 0 < len(str(e)) <= MAX_MESSAGE, str(e)
+        return
+    assert {k: v.shape for k, v in got.items()} == SHAPES
+    assert all(v.dtype == np.float32 and v.flags.writeable and np.all(np.isfinite(v)) for v in got.values())
+    build_model(ModelConfig(hidden_size=4), seed=0).set_params(got)         # and a model takes them
+
+
+def test_an_undamaged_archive_gives_back_exactly_its_weights():
+    for raw in (GOOD, GOOD_COMPRESSED.getvalue()):
+        got = load_weights(raw, _params())
+        for k, v in _params().items():
+            np.testing.assert_array_equal(got[k], v)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

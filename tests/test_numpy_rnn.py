@@ -1,4 +1,4 @@
-"""The numpy RNN against the public model contract (DESIGN.md §2).
+"""The numpy RNN against the public model contract (docs/architecture.md, "Contracts").
 
 Gradients are checked by central finite differences in float64 of a reference loss written here as a
 plain loop that shares no code with ``rnn_core``. For ``bptt_truncate=k`` the reference is the surrogate

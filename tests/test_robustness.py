@@ -1,4 +1,5 @@
-"""Nothing a person does crashes the app (DESIGN §5), driven through AppTest on every page:
+"""Nothing a person does crashes the app (no traceback reaches a person), driven through AppTest on
+every page:
 
 - extreme knobs (hidden size at its maximum, lr at both ends, clip 0 in each mode, truncation as long
   as the sequence and full, epochs and batch size at their limits, torch with lstm and gru) train or

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from rnn_core import ModelConfig, TrainConfig, trainer
+from rnn_core.experiments import get_experiment
 from rnn_core.experiments.base import Batch, Evaluation, RunConfig, Task
 from rnn_core.model import build_model
 from rnn_core.recorder import HISTORY_MAX, Progress, Recorder
@@ -323,3 +324,18 @@ def test_step_seconds_is_none_before_a_step_then_a_running_mean(monkeypatch):
     monkeypatch.setattr(trainer, "time", Clock(1.0, 1.75))  # 1 update in 0.75 s
     tr.run(steps=1)
     assert tr.step_seconds == 0.5                         # halfway between the old mean and the new cost
+
+
+def test_a_diverged_run_resumes_from_the_last_snapshot_before_the_blow_up():
+    sine = get_experiment("sine")
+    run = sine.preset().replace(lr=1.0, optimizer="sgd", clip_mode="off", activation="relu", hidden_size=64)
+    tr = Trainer(sine.make_task(run), run)
+    first = tr.run(steps=1)                                   # the page's first tick: one step, drawn
+    stopped = tr.run(steps=100)
+    assert stopped.stop is not None and stopped.stop.kind == "diverged" and stopped.step == 2
+    assert tr.extend() == 1                                   # the weights of step 1, the last drawn
+    for k, v in tr.model.get_params().items():
+        np.testing.assert_array_equal(v, first.params[k])
+    tr.apply(dataclasses.replace(tr.cfg, lr=0.001))
+    again = tr.run(steps=20)
+    assert again.stop is None and again.step == 22 and np.isfinite(again.train_loss)

@@ -119,14 +119,18 @@ def handle_flags(page: PageRuns) -> PageRuns:
 def _continue(page: PageRuns) -> str | None:
     """Runs that finished get another block of epochs, runs that stopped resume; what to tell."""
     ended = [r for r in page.runs if r.snap.done]
+    said = None
     with TICK_GATE:
         for state in ended:
             was = state.snap.stop
-            state.trainer.extend()
+            restored = state.trainer.extend()
             state.snap = state.trainer.snapshot()
-            if was is not None:
-                return (f"Resuming from the last good step ({state.snap.step:,}) with the settings now "
-                        "in force.")
+            if was is not None and said is None:
+                said = (f"Resuming with the weights of step {restored:,}, the last point drawn before the "
+                        "stop, and the settings now in force." if restored is not None else
+                        "Resuming with the settings now in force.")
+    if said is not None:
+        return said
     if ended:
         return f"Continuing for another {ended[0].trainer.cfg.epochs:,} epochs."
     return None
@@ -140,7 +144,7 @@ def controls(page: PageRuns, row: Any) -> None:
                icon=":material/pause:" if page.playing else ":material/play_arrow:",
                on_click=request, args=(page.exp_id, "toggle"),
                help="Train live; press again to pause." if not ended else
-               "Go on training: another block of epochs, or from the last good step after a stop.")
+               "Go on training: another block of epochs, or from the last point drawn before a stop.")
     pressed |= row.button("Step", key="step", icon=":material/skip_next:", on_click=request,
                           args=(page.exp_id, "step"), help="One optimizer update.")
     pressed |= row.button("Reset", key="reset", icon=":material/restart_alt:", on_click=request,

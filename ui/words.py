@@ -17,7 +17,7 @@ from rnn_core.experiments import Experiment, find_knob
 from rnn_core.snapshot import Change, Stop
 
 DIVERGED_HINT = ("Lower the learning rate or turn on gradient clipping, then press Train to go on from "
-                 "the last good step, or Reset for new weights.")
+                 "the last point drawn before it, or Reset for new weights.")
 
 
 def label(name: str) -> str:

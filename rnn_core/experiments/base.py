@@ -44,7 +44,7 @@ class Evaluation:
     """How the model does right now, on data it is not trained on where the task has such data."""
 
     val_loss: float | None                          # same loss as training, on held-out data
-    metrics: dict[str, Any]                         # the experiment's named metrics (DESIGN §2)
+    metrics: dict[str, Any]                         # the experiment's named metrics (its ``metrics`` table)
     predictions: dict[str, Any] = field(default_factory=dict)  # task-specific arrays for the plots
 
 
