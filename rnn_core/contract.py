@@ -51,7 +51,8 @@ class Model(Protocol):
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray, h0: np.ndarray | None = None,
                        bptt_truncate: int | None = None,
                        targets: str = "last") -> LossAndGrads: ...
-    def state_jacobians(self, x: np.ndarray) -> np.ndarray: ...   # (T, state, state): ∂s_t/∂s_{t-1}
+    def state_jacobians(self, x: np.ndarray,                       # (T, state, state): ∂s_t/∂s_{t-1}
+                        steps: np.ndarray | None = None) -> np.ndarray: ...
 
 
 # ----------------------------------------------------------------------------- validation

@@ -33,6 +33,8 @@ class Spectrum:
     jac_eigvals: np.ndarray    # (state,) complex: eigenvalues of the mean step Jacobian over the probe
     jac_singvals: np.ndarray   # (state,) descending: singular values of that mean Jacobian
     finite: bool               # False: the weights or states were not finite, arrays are empty
+    steps: int = 0             # probe steps the mean Jacobian is taken over (evenly spread)
+    of_steps: int = 0          # steps of the probe
 
 
 # ----------------------------------------------------------------------------- gradient against lag
@@ -73,31 +75,42 @@ def grad_reach(curve: np.ndarray) -> float:
 
 # ----------------------------------------------------------------------------- step Jacobians
 
-def step_jacobians(model: Model, x: np.ndarray) -> np.ndarray:
+def step_jacobians(model: Model, x: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
     """J_t = ∂s_t / ∂s_{t-1} along one sequence x (1, T, input) from s = 0: (T, state, state) float64,
     J_t[i, j] = ∂s_t[i] / ∂s_{t-1}[j]. rnn: diag(f'(a_t)) W_hhᵀ (either backend); lstm / gru (torch
     backend): torch.func.jacrev through the backend's own step, s = [h, c] for the LSTM. Each backend
-    computes them (``Model.state_jacobians``)."""
+    computes them (``Model.state_jacobians``); only at ``steps`` (indices into the sequence) if given."""
     x = np.asarray(x)
     if x.ndim != 3 or x.shape[0] != 1:
         raise ValueError(f"x: got shape {x.shape}, expected (1, time, input): one sequence")
-    return model.state_jacobians(x)
+    return model.state_jacobians(x, steps)
 
 
-def recurrent_spectrum(model: Model, probe_x: np.ndarray) -> Spectrum:
+def spread(n: int, most: int | None) -> np.ndarray | None:
+    """At most ``most`` of the indices 0 … n-1, evenly spread with both ends (None: all of them)."""
+    if most is None or most >= n:
+        return None
+    return np.unique(np.linspace(0, n - 1, max(1, most)).round().astype(np.int64))
+
+
+def recurrent_spectrum(model: Model, probe_x: np.ndarray, most_steps: int | None = None) -> Spectrum:
     """Eigenvalues of W_hh (rnn) and eigenvalues and singular values of the mean step Jacobian
-    (1/T) Σ_t J_t over the probe sequence (see ``step_jacobians``). Never raises on non-finite weights:
-    returns empty arrays with ``finite=False``."""
+    (1/T) Σ_t J_t over the probe sequence (see ``step_jacobians``), or over ``most_steps`` of its steps
+    evenly spread (the Jacobians of a big gated cell are costly: rnn_core/cost.py). Never raises on
+    non-finite weights: returns empty arrays with ``finite=False``."""
     cell = model.cfg.cell
     state = "h,c" if cell == "lstm" else "h"
     empty = Spectrum(cell, state, np.zeros(0, complex), np.zeros(0, complex), np.zeros(0), False)
     w = model.get_params()["W_hh"].astype(np.float64)
     if not np.all(np.isfinite(w)):
         return empty
+    total = int(np.asarray(probe_x).shape[1])
+    steps = spread(total, most_steps)
     with np.errstate(all="ignore"):
-        jac = step_jacobians(model, probe_x).mean(axis=0)              # (state, state)
+        jac = step_jacobians(model, probe_x, steps).mean(axis=0)       # (state, state)
     if not np.all(np.isfinite(jac)):
         return empty
     w_eig = np.linalg.eigvals(w).astype(complex) if cell == "rnn" else np.zeros(0, complex)
     return Spectrum(cell, state, w_eig, np.linalg.eigvals(jac).astype(complex),
-                    np.linalg.svd(jac, compute_uv=False), True)
+                    np.linalg.svd(jac, compute_uv=False), True,
+                    steps=total if steps is None else len(steps), of_steps=total)

@@ -91,10 +91,11 @@ class NumpyRNN:
                        h_last=hs[-1].copy())
 
     # ------------------------------------------------------------------ loss
-    def state_jacobians(self, x: np.ndarray) -> np.ndarray:
+    def state_jacobians(self, x: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
         """J_t = ∂h_t/∂h_{t-1} = diag(f'(a_t)) W_hhᵀ along one sequence x (1, T, in) from h = 0:
-        (T, hid, hid) float64, J_t[i, j] = ∂h_t[i] / ∂h_{t-1}[j]."""
+        (T, hid, hid) float64, J_t[i, j] = ∂h_t[i] / ∂h_{t-1}[j]; only at ``steps`` (indices) if given."""
         h = self.forward(x).hidden[0].astype(np.float64)                  # (T, hid)
+        h = h if steps is None else h[np.asarray(steps, dtype=np.int64)]
         w = self.params["W_hh"].astype(np.float64)                          # (hid, hid)
         return _act_grad(self.cfg.activation, h)[:, :, None] * w.T[None]
 

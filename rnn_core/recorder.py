@@ -15,6 +15,7 @@ import numpy as np
 
 from .config import RunConfig
 from .contract import LossAndGrads, Model
+from .cost import jacobian_seconds
 from .dynamics import Spectrum, recurrent_spectrum
 from .experiments.base import Task
 from .optim import ClipResult
@@ -22,6 +23,7 @@ from .snapshot import Change, Record, Snapshot, Stop, frozen
 
 HISTORY_MAX = 1500                # records kept; older ones are thinned, change markers always kept
 SPECTRUM_SHARE = 0.1      # the spectrum may cost at most this share of the training time
+SPECTRUM_SECONDS = 0.15   # and one spectrum about this long (fewer probe steps for a big gated cell)
 
 
 @dataclass(frozen=True)
@@ -120,20 +122,24 @@ class Recorder:
             self.resume = (now.step, self.good_params)
         self.last = Snapshot(record=rec, metrics=dict(ev.metrics), param_grad_norms=norms,
                              probe_hidden=probe, predictions=dict(ev.predictions),
-                             spectrum=self._spectrum(model, now.wall, new_weights),
+                             spectrum=self._spectrum(model, now, new_weights),
                              steps_per_sec=steps_per_sec, done=now.done, stop=now.stop,
                              total_steps=now.total_steps, epochs=now.end_epoch, config=now.config,
                              params=self.good_params, history=tuple(self.history))
         return self.last
 
-    def _spectrum(self, model: Model, wall: float, new_weights: bool) -> Spectrum:
+    def _spectrum(self, model: Model, now: Progress, new_weights: bool) -> Spectrum:
         """The spectrum along the probe, new once the training since the last one took 1 / SPECTRUM_SHARE
-        times its cost: every snapshot usually (0.5-12 ms), every ~3 s for a 256-unit LSTM (0.3 s)."""
+        times its cost: every snapshot usually (0.5-12 ms), less often for a big gated cell, whose mean
+        Jacobian is then taken over as many probe steps as SPECTRUM_SECONDS pay for (rnn_core/cost.py:
+        a 256-unit LSTM along 201 steps would take seconds)."""
         if (new_weights or self.spectrum is None
-                or wall - self.spectrum_wall >= self.spectrum_cost / SPECTRUM_SHARE):
+                or now.wall - self.spectrum_wall >= self.spectrum_cost / SPECTRUM_SHARE):
             t0 = time.perf_counter()
-            self.spectrum = recurrent_spectrum(model, self.task.probe_x)
-            self.spectrum_cost, self.spectrum_wall = time.perf_counter() - t0, wall
+            per_step = jacobian_seconds(now.config, 1)
+            most = max(4, int(SPECTRUM_SECONDS / per_step)) if per_step > 0 else None
+            self.spectrum = recurrent_spectrum(model, self.task.probe_x, most)
+            self.spectrum_cost, self.spectrum_wall = time.perf_counter() - t0, now.wall
         return self.spectrum
 
     def _record(self, now: Progress, val_loss: float | None, metrics: dict[str, Any]) -> Record:

@@ -124,9 +124,10 @@ class TorchRNN:
                        h_last=torch.cat(states[-1], dim=-1).numpy().copy())
 
 
-    def state_jacobians(self, x: np.ndarray) -> np.ndarray:
+    def state_jacobians(self, x: np.ndarray, steps: np.ndarray | None = None) -> np.ndarray:
         """J_t = ∂s_t/∂s_{t-1} along one sequence x (1, T, in), float64 (T, state, state), column
-        convention; s = [h, c] for the LSTM. torch.func: jacrev of one step, vmapped over the steps."""
+        convention; s = [h, c] for the LSTM; only at ``steps`` (indices) if given. torch.func: jacrev of
+        one step, vmapped over the steps."""
         from torch.func import jacrev, vmap
 
         xa, h0 = validate_x(self.cfg, x, self.state_size, None)
@@ -139,7 +140,8 @@ class TorchRNN:
         def step(s_prev: torch.Tensor, xw_t: torch.Tensor) -> torch.Tensor:
             return torch.cat(self._step(xw_t[None], self._split(s_prev[None]), w_hh), dim=-1)[0]
 
-        return vmap(jacrev(step))(before, xw[:, 0]).double().numpy()
+        idx = slice(None) if steps is None else torch.as_tensor(np.asarray(steps, dtype=np.int64))
+        return vmap(jacrev(step))(before[idx], xw[idx, 0]).double().numpy()
 
     # ------------------------------------------------------------------ head
     def _head(self, hid: torch.Tensor, y: torch.Tensor) -> Head:

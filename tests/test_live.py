@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from rnn_core import cost
 from rnn_core.experiments import get_experiment
 from ui import live
 from ui.state import PageRuns, PageState
@@ -68,3 +69,25 @@ def test_runs_of_a_page_advance_by_the_same_steps_within_the_budget(clock):
     assert [r.snap.step for r in ps.runs.runs] == [1, 1, 1]
     live.tick(ps, seconds=0.3)                            # then 0.3 s pays for 10 steps of all three
     assert [r.snap.step for r in ps.runs.runs] == [11, 11, 11]
+
+
+# ----------------------------------------------------------------------------- what a live page affords
+
+def test_the_cost_model_prices_an_update_from_the_shapes():
+    run = get_experiment("memory").preset()            # 64 tanh units, 8 inputs, 4 outputs, batches of 64
+    c = cost.estimate(run, steps=51, eval_sequences=128)
+    # 6 · 64 · 51 · 64 · (64 + 8 + 4) operations at 40e9 a second, plus 51 steps at 20 µs
+    assert c.update == pytest.approx(95_256_576 / 40e9 + 51 * 20e-6)
+    assert c.evaluate == pytest.approx(2 * 95_256_576 / 40e9 + 51 * 20e-6)
+
+
+def test_a_page_refuses_what_it_cannot_afford_and_says_why():
+    memory = get_experiment("memory")
+    heavy = memory.preset().replace(lag=200, hidden_size=256, batch_size=256, dtype="float64")
+    with pytest.raises(live.TooHeavy) as err:
+        live.start("memory", [heavy], "default")
+    said = "These settings are too heavy to train live: one update takes about 0.9 s, and a live page may"
+    assert str(err.value).startswith(said)                 # 6 · 256 · 201 · 256 · 268 ops at 25e9 a second
+    light = memory.preset()
+    page = live.start("memory", [light], "default")
+    assert page.first.run == light

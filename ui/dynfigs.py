@@ -61,7 +61,8 @@ def _singular_values(sp: Any) -> go.Figure:
     yr = log_range(positive(s), np.array([1.0]))
     return make_figure([one, bars], f"Singular values of ∂{what}_t/∂{what}_(t−1)", "index (largest first)",
                        "σ (log scale)", uirevision="spectrum", y=log_axis(yr),
-                       subtitle=f"{sp.cell.upper()}: near 1, a direction of the state keeps its gradient")
+                       subtitle=f"{sp.cell.upper()}: near 1, a direction of the state keeps its gradient"
+                       + (f" (over {sp.steps} of {sp.of_steps} steps)" if sp.steps < sp.of_steps else ""))
 
 
 def lag_figure(curves: Sequence[tuple[int, np.ndarray]], lag: int, truncate: int | None,

@@ -128,9 +128,12 @@ def settings(exp: Experiment) -> tuple[PageRuns | None, list[str] | None]:
             else:
                 page, message = live.sync(page, runs, side.preset, side.user, tag)
     except ValueError as e:
-        st.error(f"These settings do not work together: {e}")
+        heavy = isinstance(e, live.TooHeavy)
+        st.error(str(e) if heavy else f"These settings do not work together: {e}",
+                 icon=":material/speed:" if heavy else None)
         if page is None:
             return None, None
+        page.playing = page.playing and not heavy              # the run shown is not the one asked for
         message = None
     if message:
         st.toast(message, icon=":material/tune:")

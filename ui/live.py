@@ -19,7 +19,8 @@ import streamlit as st
 
 from rnn_core.compare import lockstep
 from rnn_core.config import RunConfig
-from rnn_core.experiments import get_experiment
+from rnn_core.cost import estimate
+from rnn_core.experiments import Task, get_experiment
 from rnn_core.trainer import Trainer
 
 from . import words
@@ -33,6 +34,7 @@ MIN_TICKS = 40                   # a short run is spread over at least this many
 OVERRUN = 1.5                    # a tick may overrun its budget this much (evaluation, noise) before it owes
 TRAIN_SHARE = 0.3                # of one core: all sessions' training together, at most (ui/gate.py)
 SWEEP_SECONDS = 0.3              # training per tick while a sweep runs (the page's own runs wait)
+LIVE_UNIT = 0.5                  # s: the longest piece of work (an update, an evaluation) a page may do
 TICK_GATE = FairGate()           # the trainer work of this process takes turns, in arrival order
 LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY)
 FLUSH_PAUSE = 0.03               # s after a redraw before the run ends (see live_fragment)
@@ -43,19 +45,39 @@ def get_page(exp_id: str) -> PageRuns | None:
     return page_state(exp_id).runs
 
 
-def build(exp_id: str, run: RunConfig, data: Any = None, slot: int = 0) -> RunState:
+class TooHeavy(ValueError):
+    """Settings whose work a live page cannot afford (the message says what it costs and what helps)."""
+
+
+def afford(runs: list[RunConfig], tasks: list[Task]) -> None:
+    """Refuse runs whose update (all of a page's runs together: they train in lockstep) or evaluation
+    would hold the process longer than LIVE_UNIT (rnn_core/cost.py: from the shapes, before anything
+    is built or trained)."""
+    costs = [estimate(r, t.max_len, t.eval_sequences) for r, t in zip(runs, tasks, strict=True)]
+    update, evaluate = sum(c.update for c in costs), max(c.evaluate for c in costs)
+    if max(update, evaluate) > LIVE_UNIT:
+        raise TooHeavy(words.too_heavy(update, evaluate, len(runs), LIVE_UNIT))
+
+
+def build(exp_id: str, run: RunConfig, data: Any = None, slot: int = 0, task: Task | None = None) -> RunState:
     """A fresh run at step 0 (ValueError if the experiment refuses the config)."""
     exp = get_experiment(exp_id)
     with TICK_GATE:
-        trainer = Trainer(exp.make_task(run, None if data is None else data.data), run)
+        task = task if task is not None else exp.make_task(run, None if data is None else data.data)
+        trainer = Trainer(task, run)
         return RunState(exp_id=exp_id, slot=slot, trainer=trainer, snap=trainer.snapshot(), data=data)
 
 
 def start(exp_id: str, runs: list[RunConfig], preset: str, data: Any = None,
           tag: str | None = None) -> PageRuns:
-    """The page's runs, built fresh, in force (``tag``: the comparison they make). The page's sweep, upload
-    and weights file are the page's, not the runs': they stay."""
-    page = PageRuns(exp_id, preset, [build(exp_id, r, data, i) for i, r in enumerate(runs)], tag=tag)
+    """The page's runs, built fresh, in force (``tag``: the comparison they make); TooHeavy if a live
+    page cannot afford them. The page's sweep, upload and weights file are the page's, not the
+    runs': they stay."""
+    exp = get_experiment(exp_id)
+    tasks = [exp.make_task(r, None if data is None else data.data) for r in runs]
+    afford(runs, tasks)
+    page = PageRuns(exp_id, preset, [build(exp_id, r, data, i, t) for i, (r, t) in
+                                     enumerate(zip(runs, tasks, strict=True))], tag=tag)
     page_state(exp_id).runs = page
     return page
 
@@ -78,6 +100,7 @@ def sync(page: PageRuns, runs: list[RunConfig], preset: str, data: Any = None,
             f"training on {data.name}" if data else "the built-in data")
         return fresh, f"New model ({what}): {model_summary(runs[0])}, step 0."
     applied, was_done = [], page.done
+    afford(runs, [state.trainer.task for state in page.runs])    # a bigger batch costs more
     with TICK_GATE:
         for state, run in zip(page.runs, runs, strict=True):
             if run.train != state.run.train:

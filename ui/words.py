@@ -70,6 +70,18 @@ def stop(s: Stop) -> str:
             "gradient clipping, then press Train to go on, or Reset.")
 
 
+def too_heavy(update: float, evaluate: float, runs: int, limit: float) -> str:
+    """Why a page will not train these settings live."""
+    what = (f"one update of these {runs} runs takes about {update:.1f} s" if runs > 1 and update >= evaluate
+            else f"one update takes about {update:.1f} s" if update >= evaluate
+            else f"one evaluation of the model takes about {evaluate:.1f} s")
+    return (f"These settings are too heavy to train live: {what}, and a live page may take at most "
+            f"{limit:g} s at a time, so that everyone else's page keeps moving. A smaller hidden size, "
+            "batch size or sequence, float32"
+            + (", or fewer runs to compare," if runs > 1 else "")
+            + " trains live; the command line (python -m rnn_core train) trains any size.")
+
+
 def slow(step_seconds: float, budget: float) -> str:
     """Why a page with heavy settings trains on fewer ticks."""
     return (f"One update takes {1000 * step_seconds:.0f} ms, longer than a live tick "

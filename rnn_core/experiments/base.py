@@ -84,6 +84,12 @@ class Task(ABC):
         """Longest sequence a batch can have (width of the gradient heatmap)."""
         return int(self.probe_x.shape[1])
 
+    @property
+    def eval_sequences(self) -> float:
+        """The work of one ``evaluate``, as the number of full-length sequences an update of the same
+        cost would pass forward and backward (forward only counts a third; rnn_core/cost.py)."""
+        return 1.0
+
     @abstractmethod
     def epoch_batches(self, rng: np.random.Generator, batch_size: int) -> list[Batch]:
         """The batches of one pass over the training data, in the order to train on them."""

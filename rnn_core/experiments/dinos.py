@@ -165,6 +165,11 @@ class CharTask(Task):
         return -(-self.epoch_size // batch_size)                   # without building a single batch
 
     @property
+    def eval_sequences(self) -> float:
+        """Two scored subsets of EVAL_CHARS characters, the samples and the probe (forward)."""
+        return (2 * EVAL_CHARS / 3 + N_SAMPLES * 50) / self._max_len
+
+    @property
     def probe_x(self) -> np.ndarray:
         return self._probe_x
 

@@ -85,6 +85,10 @@ class MemoryTask(Task):
     def probe_x(self) -> np.ndarray:
         return self.x_val[:1]                                        # (1, T, 2k)
 
+    @property
+    def eval_sequences(self) -> float:
+        return float(EVAL_SIZE)                          # forward and backward (the gradient's reach)
+
     def count_batches(self, batch_size: int) -> int:
         return max(1, EPOCH_SIZE // batch_size)
 

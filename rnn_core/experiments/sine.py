@@ -99,6 +99,10 @@ class SineTask(Task):
         return [Batch(d.x_train[idx], d.y_train[idx]) for idx in np.array_split(
             order, range(batch_size, len(order), batch_size))]
 
+    @property
+    def eval_sequences(self) -> float:
+        return len(self._eval_idx) / 3                   # forward only
+
     def evaluate(self, model: Model, rng: np.random.Generator) -> Evaluation:
         d, idx = self.data, self._eval_idx
         z_pred = model.forward(d.x_val[idx]).outputs[:, -1, 0].astype(np.float64)   # (n_eval,)

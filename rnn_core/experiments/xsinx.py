@@ -74,6 +74,10 @@ class XSinXTask(Task):
         starts = np.linspace(0, N_WIN - length, b).round().astype(int)  # (b,) first window of each stream
         return [Batch(self.x_win[starts + i], self.y_win[starts + i], reset=False) for i in range(length)]
 
+    @property
+    def eval_sequences(self) -> float:
+        return self.eval_x.shape[1] / self.max_len / 3      # one long sequence, forward only
+
     def evaluate(self, model: Model, rng: np.random.Generator) -> Evaluation:
         # the article's pass, as one sequence from a zero state: the 96 windows one after the other
         # (state carried), then 20 steps past x = 6; outputs read at each window's last step
