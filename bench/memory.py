@@ -27,9 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rnn_core import build_model, dynamics  # noqa: E402
+from rnn_core.cliparse import parse_seeds, parse_sets, parse_vary  # noqa: E402
 from rnn_core.experiments import memory  # noqa: E402
 from rnn_core.export import plain  # noqa: E402
-from rnn_core.sweep import Sweep, format_table, parse_seeds, parse_value, parse_vary  # noqa: E402
+from rnn_core.sweep import Sweep, format_table  # noqa: E402
 
 DEFAULT_VARY = ["lag=5,10,20,50,100", "cell=rnn,lstm,gru"]
 
@@ -63,8 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="one JSON list of rows as the last line")
     ap.add_argument("--before-training", action="store_true", help="the untrained models' gradient reach")
     args = ap.parse_args(argv)
-    vary = parse_vary(args.vary or DEFAULT_VARY)
-    fixed = {k.strip(): parse_value(v, k.strip()) for k, _, v in (s.partition("=") for s in args.sets)}
+    vary = parse_vary(args.vary or DEFAULT_VARY, memory.MEMORY)
+    fixed = parse_sets(memory.MEMORY, args.sets)
     if "lag" not in vary and "lag" not in fixed:
         fixed["lag"] = memory.MEMORY.preset_lag(args.preset)
     sweep = Sweep(memory.MEMORY, vary, parse_seeds(args.seeds), fixed=fixed, preset=args.preset)

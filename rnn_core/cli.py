@@ -3,29 +3,43 @@
     python -m rnn_core list
     python -m rnn_core train EXPERIMENT [--preset NAME] [--set key=value ...] [--seed N] [--json]
     python -m rnn_core compare EXPERIMENT --vary knob=v1,v2[,v3] [--preset NAME] [--set …] [--seed N] [--json]
+    python -m rnn_core sweep EXPERIMENT --vary knob=v1,v2,... [--vary …] [--seeds 0-2] [--metric NAME]
+                             [--preset NAME] [--set …] [--json]
 
-``--set`` takes the settings of ``rnn_core.schema`` by name (``bptt_truncate=full``); with ``--json``
+EXPERIMENT is an id or its page in the app: ``list`` prints both, one experiment a line, the id first
+(``dinos   (page /dinosaur_names)  Dinosaur names``). ``--set`` and ``--vary`` take the settings of
+``rnn_core.schema`` and the experiment's own (memory's ``lag``) by name (``bptt_truncate=full``); a
+sweep's seeds are ``--seeds`` (at most 100), never ``--set seed`` or ``--vary seed``. With ``--json``
 the last line printed is one JSON object (non-finite numbers are written as null, and ``diverged``
 says whether the run stopped early). A long run reports its progress on stderr.
+
+Exit codes: 0 done; 2 refused, with one line ``error: …`` on stderr naming the argument, the value and
+what was expected; 1 failed, one line ``error: …`` (``RNN_CORE_TRACEBACK=1`` shows the traceback);
+130 interrupted (Ctrl-C), one line ``interrupted``; 141 the reader of stdout went away (``| head``),
+nothing more is printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Any, TextIO
 
 from . import schema
-from .compare import parse_spec, runs_of, train_all
+from .cliparse import parse_seed, parse_sets, parser, sweep_args
+from .compare import Spec, parse_spec, runs_of, train_all
 from .config import RunConfig
-from .experiments import experiment_ids, get_experiment
+from .experiments import Experiment, experiments, get_experiment
 from .export import plain
-from .sweep import Sweep, format_table, parse_seeds, parse_vary
+from .messages import capped, clip
+from .sweep import Sweep, format_table
 from .trainer import Trainer
 
 PROGRESS_EVERY = 2.0             # s between progress lines on stderr (a run shorter than that prints none)
+MAX_LINE = 600                   # characters of an error line (values in it are shortened where quoted)
 
 
 def configure(exp_id: str, preset: str = "default", sets: list[str] | None = None,
@@ -35,17 +49,13 @@ def configure(exp_id: str, preset: str = "default", sets: list[str] | None = Non
     given on the same command line) and an optional seed."""
     exp = get_experiment(exp_id)
     run = exp.preset(preset)
-    changes: dict[str, Any] = {}
-    for item in sets or []:
-        key, sep, text = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set: got {item[:60]!r}, expected key=value")
-        knob = exp.knob(key.strip())
-        if knob.applies == schema.FIXED:
-            raise ValueError(f"--set {knob.name}: fixed by the {exp_id} task, cannot be set")
-        changes[knob.name] = knob.parse(text)
+    changes = parse_sets(exp, sets or [])
     if seed is not None:
-        changes["seed"] = exp.knob("seed").parse(str(seed))
+        if "seed" in changes:
+            raise ValueError(f"--seed: got {seed}, but --set gives seed={changes['seed']}; expected one of "
+                             "them")
+        exp.knob("seed").check(seed)
+        changes["seed"] = seed
     return exp.fit_run(exp.settle(run, changes, pinned=changes)[0])
 
 
@@ -53,18 +63,14 @@ def train(exp_id: str, run: RunConfig, preset: str = "default",
           progress: TextIO | None = None) -> dict[str, Any]:
     """Train to the end; the result that ``--json`` prints. ``progress``: a stream for progress lines."""
     exp = get_experiment(exp_id)
-    task = exp.make_task(run)
-    trainer = Trainer(task, run)
-    t0, shown = time.monotonic(), False
+    trainer = Trainer(exp.make_task(run), run)
+    report = Progress(progress, exp.id)
     snap = trainer.run(seconds=PROGRESS_EVERY)
     while not snap.done:
-        if progress is not None:
-            _progress(progress, exp_id, snap.step, snap.total_steps, time.monotonic() - t0)
-            shown = True
+        report.show(snap.step, snap.total_steps)
         snap = trainer.run(seconds=PROGRESS_EVERY)
-    if shown and progress is not None:
-        _progress(progress, exp_id, snap.step, snap.total_steps, time.monotonic() - t0, end="\n")
-    return result(exp_id, preset, trainer)
+    report.close(snap.step, snap.total_steps)
+    return result(exp.id, preset, trainer)
 
 
 def result(exp_id: str, preset: str, trainer: Trainer) -> dict[str, Any]:
@@ -76,15 +82,40 @@ def result(exp_id: str, preset: str, trainer: Trainer) -> dict[str, Any]:
 
 
 def compare(exp_id: str, vary: str, preset: str = "default", sets: list[str] | None = None,
-            seed: int | None = None) -> list[dict[str, Any]]:
+            seed: int | None = None, progress: TextIO | None = None) -> list[dict[str, Any]]:
     """The runs of ``--vary knob=v1,v2[,v3]`` trained in lockstep: one result each, plus the knob and
-    its value."""
+    its value. What goes with a value (gru: torch, and lr 0.02 on memory) never overrides a ``--set``."""
     exp = get_experiment(exp_id)
-    spec = parse_spec(vary, exp)
-    runs = runs_of(configure(exp_id, preset, sets, seed), spec, exp)
-    trainers, _ = train_all(exp, runs)
-    return [{**result(exp_id, preset, t), "knob": spec.knob, "value": schema.format_value(spec.knob, v),
+    spec = _spec(vary, exp)
+    given = parse_sets(exp, sets or [])
+    if spec.knob in given:
+        raise ValueError(f"--set {spec.knob}: got {schema.format_value(spec.knob, given[spec.knob])}, but "
+                         f"--vary gives {spec.knob}; expected each setting either set or varied")
+    pinned = {*given, *(("seed",) if seed is not None else ())}
+    runs = runs_of(configure(exp.id, preset, sets, seed), spec, exp, pinned=pinned)
+    report = Progress(progress, exp.id)
+    trainers, _ = train_all(exp, runs, on_round=lambda ts: report.maybe(*_steps(ts)))
+    report.close(*_steps(trainers))
+    return [{**result(exp.id, preset, t), "knob": spec.knob, "value": schema.format_value(spec.knob, v),
              "final_loss": plain(t.last.train_loss)} for t, v in zip(trainers, spec.values, strict=True)]
+
+
+def _spec(vary: str, exp: Experiment) -> Spec:
+    """``--vary`` of compare (``compare.parse_spec``, the app's URL rule), refused in the CLI's words."""
+    name, _, values = vary.partition("=")
+    if name.strip() == "seed":
+        raise ValueError(f"--vary seed: got {clip(values)}, expected another setting: the runs of a "
+                         "comparison share the seed (train --seed N runs one seed)")
+    try:
+        return parse_spec(vary, exp)
+    except ValueError as e:
+        text = str(e).replace("this page can compare", "compare can vary")
+        raise ValueError("--vary: " + text.removeprefix("compare: ") if text.startswith("compare: ")
+                         else "--vary " + text) from None
+
+
+def _steps(trainers: list[Trainer]) -> tuple[int, int]:
+    return sum(t.step for t in trainers), sum(t.total_steps for t in trainers)
 
 
 def compare_table(rows: list[dict[str, Any]]) -> str:
@@ -103,93 +134,122 @@ def _cell(v: Any) -> str:
     return "–" if v is None else f"{v:.4g}"
 
 
-def _progress(out: TextIO, exp_id: str, step: int, total: int, seconds: float, end: str = "") -> None:
-    """One progress line: redrawn in place on a terminal, one line per report otherwise."""
-    text = f"{exp_id}: step {step:,} / {total:,} ({100 * step / max(total, 1):.0f} %), {seconds:.0f} s"
-    tty = out.isatty()
-    out.write(("\r" + text + end) if tty else (text + "\n" if not end else ""))
-    out.flush()
+class Progress:
+    """Progress lines of a long run on ``out`` (None: none): redrawn in place on a terminal, one line
+    per report otherwise, so a run that takes minutes shows it is alive and a short one prints nothing."""
+
+    def __init__(self, out: TextIO | None, name: str) -> None:
+        self.out, self.name = out, name
+        self.t0 = self.last = time.monotonic()
+        self.shown = False
+
+    def show(self, step: int, total: int, end: str = "") -> None:
+        """One line now."""
+        if self.out is None:
+            return
+        self.last, self.shown = time.monotonic(), True
+        text = (f"{self.name}: step {step:,} / {total:,} ({100 * step / max(total, 1):.0f} %), "
+                f"{self.last - self.t0:.0f} s")
+        self.out.write(("\r" + text + end) if self.out.isatty() else (text + "\n" if not end else ""))
+        self.out.flush()
+
+    def maybe(self, step: int, total: int) -> None:
+        """A line if ``PROGRESS_EVERY`` seconds have passed since the last one (or the start)."""
+        if time.monotonic() - self.last >= PROGRESS_EVERY:
+            self.show(step, total)
+
+    def close(self, step: int, total: int) -> None:
+        """The final count, ending the line redrawn on a terminal (only if a line was shown)."""
+        if self.shown:
+            self.show(step, total, end="\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m rnn_core",
-                                 description="Train the RNN Explorer experiments headless.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="experiment ids, one a line")
-    tr = sub.add_parser("train", help="train one experiment to the end")
-    tr.add_argument("experiment")
-    tr.add_argument("--preset", default="default", help="a preset of the experiment (default: default)")
-    names = ", ".join(k.name for k in schema.KNOBS if k.applies != schema.FIXED)
-    tr.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                    help=f"a setting by name: {names}")
-    tr.add_argument("--seed", type=int, default=None)
-    tr.add_argument("--json", action="store_true", help="print the result as one JSON object (last line)")
-    sw = sub.add_parser("sweep", help="every combination of a few settings over seeds: accuracy median/min")
-    sw.add_argument("experiment")
-    sw.add_argument("--vary", action="append", required=True, metavar="KNOB=V1,V2,...",
-                    help="e.g. lag=5,10,20,50,100 (repeat for more knobs)")
-    sw.add_argument("--seeds", default="0,1,2", help="e.g. 0,1,2 or 0-4")
-    sw.add_argument("--metric", default=None,
-                    help="the metric to summarise (default: the experiment's first)")
-    for a in ("--preset", "--set", "--json"):
-        sw._add_action(next(x for x in tr._actions if a in x.option_strings))
-    cp = sub.add_parser("compare", help="2-3 runs that differ in one setting, trained in lockstep")
-    cp.add_argument("experiment")
-    cp.add_argument("--vary", required=True, metavar="KNOB=V1,V2[,V3]", help="e.g. bptt_truncate=1,5,full")
-    for a in ("--preset", "--set", "--seed", "--json"):
-        cp._add_action(next(x for x in tr._actions if a in x.option_strings))
-    return ap
+def list_lines() -> list[str]:
+    """``list``: id, page and title of each experiment, aligned, the id first (``cut -d' ' -f1``)."""
+    exps = experiments()
+    pages = [f"(page /{e.url_path})" for e in exps]
+    wide_id, wide_page = max(len(e.id) for e in exps), max(map(len, pages))
+    return [f"{e.id:<{wide_id}}  {p:<{wide_page}}  {e.title}" for e, p in zip(exps, pages, strict=True)]
+
+
+def sweep(exp_id: str, vary: list[str], seeds: str = "0,1,2", preset: str = "default",
+          sets: list[str] | None = None, metric: str | None = None,
+          progress: TextIO | None = None) -> list[dict[str, Any]]:
+    """The rows of ``sweep`` (``rnn_core.sweep``); each also goes to ``progress`` as one table line when
+    it is finished, so a long sweep shows its results as they come."""
+    exp = get_experiment(exp_id)
+    runs = Sweep(exp, preset=preset, **sweep_args(exp, vary, seeds, sets or [], metric))
+
+    def show(row: dict[str, Any]) -> None:
+        if progress is not None:
+            print(format_table([row]).splitlines()[-1], file=progress, flush=True)
+
+    return runs.run_all(on_row=show)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "list":
-        print("\n".join(experiment_ids()))
-        return 0
+    """One command; its exit code (see the module's docstring). When something goes wrong stderr gets
+    one line, ``error: …`` or ``interrupted``, never a traceback: the person typed a command, not code."""
     try:
-        if args.command == "sweep":
-            return _sweep(args)
-        if args.command == "compare":
-            rows = compare(args.experiment, args.vary, args.preset, args.sets, args.seed)
-        else:
-            run = configure(args.experiment, args.preset, args.sets, args.seed)
-            rows = [train(args.experiment, run, args.preset, progress=sys.stderr)]
+        return _command(parser().parse_args(argv))
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    except BrokenPipeError:                # the reader went away (| head): the Python docs' way out
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
+        _say(f"error: {_one_line(e)}")
         return 2
-    if args.json:
-        for r in rows:
-            print(json.dumps(r, allow_nan=False))
-    elif args.command == "compare":
-        print(compare_table(rows))
-    else:
-        _print_result(rows[0])
-    return 0
+    except Exception as e:
+        if os.environ.get("RNN_CORE_TRACEBACK"):
+            raise
+        _say(f"error: {type(e).__name__}: {_one_line(e)}")
+        return 1
 
 
-def _sweep(args: argparse.Namespace) -> int:
-    """``sweep``: the table (or one JSON object per row); rows go to stderr as they finish."""
+def _command(args: argparse.Namespace) -> int:
+    if args.command == "list":
+        return _write("\n".join(list_lines()))
     exp = get_experiment(args.experiment)
-    fixed = {}
-    for item in args.sets:
-        key, _, text = item.partition("=")
-        fixed[key.strip()] = schema.parse(key.strip(), text)
-    metric = args.metric or exp.metrics[0].name
-    sweep = Sweep(exp, parse_vary(args.vary), parse_seeds(args.seeds), fixed=fixed, preset=args.preset,
-                  metric=metric)
-    sweep.run_all(on_row=lambda r: print(format_table([r]).splitlines()[-1], file=sys.stderr, flush=True))
-    if args.json:
-        for row in plain(sweep.rows):
-            print(json.dumps(row, allow_nan=False))
+    if args.command == "sweep":
+        done = sweep(exp.id, args.vary, args.seeds, args.preset, args.sets, args.metric, sys.stderr)
+        rows, text = plain(done), format_table(done)          # the table writes -inf, JSON null
+    elif args.command == "compare":
+        rows = compare(exp.id, args.vary, args.preset, args.sets, parse_seed(args.seed), progress=sys.stderr)
+        text = compare_table(rows)
     else:
-        print(format_table(sweep.rows))
+        run = configure(exp.id, args.preset, args.sets, parse_seed(args.seed))
+        rows = [train(exp.id, run, args.preset, progress=sys.stderr)]
+        text = _result_text(rows[0])
+    if args.json:
+        text = "\n".join(json.dumps(r, allow_nan=False) for r in rows)
+    return _write(text)
+
+
+def _write(text: str) -> int:
+    """Print and flush inside ``main``'s guard, so a closed pipe is caught there, not at exit."""
+    print(text)
+    sys.stdout.flush()
     return 0
 
 
-def _print_result(r: dict[str, Any]) -> None:
-    print(f"{r['experiment']} ({r['preset']}): {r['steps']} steps in {r['seconds']:.2f} s")
-    for k, v in r["metrics"].items():
-        print(f"  {k}: {v}")
-    if r["stop_reason"]:
-        print(f"  stopped: {r['stop_reason']}")
+def _say(line: str) -> None:
+    """One line on stderr (over a progress line redrawn on a terminal); a closed stderr is let be."""
+    try:
+        print(("\r\x1b[K" if sys.stderr.isatty() else "") + line, file=sys.stderr, flush=True)
+    except OSError:
+        pass
 
+
+def _one_line(e: BaseException) -> str:
+    return capped(" ".join(str(e).split()) or type(e).__name__, MAX_LINE)
+
+
+def _result_text(r: dict[str, Any]) -> str:
+    lines = [f"{r['experiment']} ({r['preset']}): {r['steps']} steps in {r['seconds']:.2f} s"]
+    lines += [f"  {k}: {v}" for k, v in r["metrics"].items()]
+    if r["stop_reason"]:
+        lines.append(f"  stopped: {r['stop_reason']}")
+    return "\n".join(lines)

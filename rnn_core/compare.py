@@ -131,11 +131,14 @@ def lockstep(trainers: list[Trainer], seconds: float, cap: int | None = None) ->
     return n
 
 
-def train_all(exp: Experiment, runs: list[RunConfig], data: Any = None,
-              round_seconds: float = 0.5) -> tuple[list[Trainer], float]:
-    """Every run to its end in lockstep rounds; the trainers and the wall time."""
+def train_all(exp: Experiment, runs: list[RunConfig], data: Any = None, round_seconds: float = 0.5,
+              on_round: Callable[[list[Trainer]], None] | None = None) -> tuple[list[Trainer], float]:
+    """Every run to its end in lockstep rounds; the trainers and the wall time. ``on_round`` sees the
+    trainers after each round (the CLI's progress line)."""
     trainers = [Trainer(exp.make_task(r, data), r) for r in runs]
     t0 = time.perf_counter()
     while not all(t.done for t in trainers):
         lockstep(trainers, seconds=round_seconds)
+        if on_round is not None:
+            on_round(trainers)
     return trainers, time.perf_counter() - t0

@@ -64,13 +64,13 @@ class Knob:
             return
         if self.kind == "choice":
             if not isinstance(value, str) or value not in self.choices:
-                raise ValueError(f"{self.name}: got {_short(value)}, expected one of "
+                raise ValueError(f"{self.name}: got {short(value)}, expected one of "
                                  f"{', '.join(map(repr, self.choices))}")
             return
         integral = isinstance(value, numbers.Integral) and not isinstance(value, bool)
         real = isinstance(value, numbers.Real) and not isinstance(value, bool)
         if (self.kind == "int" and not integral) or not real or not self._in_range(value):
-            raise ValueError(f"{self.name}: got {_short(value)}, expected {self.expected()}")
+            raise ValueError(f"{self.name}: got {short(value)}, expected {self.expected()}")
 
     def _in_range(self, v: Any) -> bool:
         """Compared exactly: a whole number of 400 digits is out of range, not an overflow."""
@@ -102,7 +102,7 @@ class Knob:
             try:
                 value = int(t) if self.kind == "int" else float(t)
             except ValueError:
-                raise ValueError(f"{self.name}: got {_short(t)}, expected {self.expected()}") from None
+                raise ValueError(f"{self.name}: got {short(t)}, expected {self.expected()}") from None
         self.check(value)
         return value
 
@@ -142,7 +142,7 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
 
 
-def _short(value: Any, limit: int = 40) -> str:
+def short(value: Any, limit: int = 40) -> str:
     """A value for a message: repr, cut to ``limit`` characters (a 400-digit number stays readable)."""
     text = repr(value)
     return text if len(text) <= limit else f"{text[:limit - 12]}… ({len(text)} characters)"
@@ -226,7 +226,7 @@ LIVE_KNOBS = tuple(k.name for k in KNOBS if k.applies == LIVE)
 def knob(name: str) -> Knob:
     """The knob called ``name`` (ValueError naming the known ones otherwise)."""
     if name not in KNOB:
-        raise ValueError(f"setting: got unknown name {_short(name)}, expected one of {', '.join(KNOB)}")
+        raise ValueError(f"setting: got unknown name {short(name)}, expected one of {', '.join(KNOB)}")
     return KNOB[name]
 
 

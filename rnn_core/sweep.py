@@ -13,8 +13,14 @@ metric, the median steps and training seconds (``steps``, ``seconds``; evaluatio
 
 Every knob of ``vary`` and ``fixed`` is a setting of the run config (``RunConfig.replace``: model, train
 and task settings such as memory's ``lag``); anything else is a ValueError. ``implies`` (default: the
-experiment's ``implies``) maps (knob, value) to settings that go with it, e.g. ("cell", "lstm") →
-{"backend": "torch"}; precedence: implied < ``fixed`` < the varied value.
+experiment's ``implies``) maps (knob, value) to settings that go with a varied or fixed value, e.g.
+("cell", "lstm") → {"backend": "torch"}; precedence: implied < ``fixed`` < the varied value.
+
+A sweep does only what its rows say it did, so it refuses what it would not do: the seed as a varied
+or fixed setting (``seeds`` says which seeds every combination is trained with), a setting both varied
+and fixed, a value that repeats, a metric the experiment does not report, and more than ``MAX_SEEDS``
+seeds or ``MAX_RUNS`` runs (counted before anything is built: a typo must not start a week of work).
+The command line's text (``--vary``, ``--seeds``) is parsed in ``rnn_core.cliparse``.
 """
 
 from __future__ import annotations
@@ -34,47 +40,8 @@ from .experiments.base import Experiment, implied_by
 from .trainer import Trainer
 
 Implies = Mapping[tuple[str, Any], Mapping[str, Any]]
-
-
-def parse_value(text: str, key: str | None = None) -> Any:
-    """A value as typed text: by the knob schema when ``key`` is a knob ("full" → None for
-    bptt_truncate), else "5" → 5, "0.01" → 0.01, "none" / "full" → None, anything else a string."""
-    t = text.strip()
-    if key in schema.KNOB:
-        return schema.parse(key, t)
-    if t.lower() in ("none", "full", "null"):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(t)
-        except ValueError:
-            pass
-    return t
-
-
-def parse_vary(items: Sequence[str]) -> dict[str, list[Any]]:
-    """["lag=5,10", "cell=rnn,lstm"] → {"lag": [5, 10], "cell": ["rnn", "lstm"]}."""
-    out: dict[str, list[Any]] = {}
-    for item in items:
-        key, sep, values = item.partition("=")
-        if not sep or not key.strip() or not values.strip():
-            raise ValueError(f"--vary: got {item!r}, expected knob=value1,value2,...")
-        out[key.strip()] = [parse_value(v, key.strip()) for v in values.split(",")]
-    return out
-
-
-def parse_seeds(text: str) -> list[int]:
-    """ "0-2" → [0, 1, 2]; "1,3" → [1, 3]."""
-    seeds: list[int] = []
-    try:
-        for part in text.split(","):
-            lo, sep, hi = part.partition("-")
-            seeds += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
-    except ValueError:
-        raise ValueError(f"--seeds: got {text!r}, expected e.g. 0-2 or 1,3,7") from None
-    if not seeds:
-        raise ValueError(f"--seeds: got {text!r}, expected at least one seed")
-    return seeds
+MAX_SEEDS = 100                 # seeds of one sweep
+MAX_RUNS = 1000                 # runs of one sweep: combinations × seeds
 
 
 class Sweep:
@@ -82,15 +49,12 @@ class Sweep:
 
     def __init__(self, experiment: Experiment, vary: Mapping[str, Sequence[Any]],
                  seeds: Sequence[int] = (0, 1, 2), fixed: Mapping[str, Any] | None = None,
-                 preset: str = "default", implies: Implies | None = None, metric: str = "accuracy") -> None:
-        if not vary or any(len(v) == 0 for v in vary.values()):
-            raise ValueError(f"vary: got {dict(vary)!r}, expected at least one knob with at least one value")
-        if not seeds:
-            raise ValueError("seeds: got none, expected at least one seed")
-        for s in seeds:
-            schema.check("seed", s)
-        self.experiment, self.metric = experiment, metric
+                 preset: str = "default", implies: Implies | None = None, metric: str | None = None) -> None:
+        """``metric``: the one summed up as median and min (default: the experiment's ``score``)."""
+        self.metric = experiment.score.name if metric is None else metric
         self.fixed = dict(fixed or {})
+        _check(experiment, vary, seeds, self.fixed, self.metric)
+        self.experiment = experiment
         self.implies = dict(experiment.implies if implies is None else implies)
         self.seeds = [int(s) for s in seeds]
         self._base = experiment.preset(preset)
@@ -106,11 +70,11 @@ class Sweep:
 
     # ------------------------------------------------------------------ settings
     def settings(self, combo: Mapping[str, Any], seed: int) -> RunConfig:
-        """The run config of one run: what goes with the varied values (``implied_by``, never over a
-        fixed or varied setting), then the fixed and the varied settings, and the seed."""
-        changes: dict[str, Any] = implied_by(self.implies, combo, pinned={*self.fixed, *combo})
-        changes.update(self.fixed)
-        changes.update(combo)
+        """The run config of one run: what goes with the fixed and the varied values (``implied_by``,
+        never over a fixed or varied setting), then the fixed and the varied settings, and the seed."""
+        chosen = {**self.fixed, **combo}
+        changes: dict[str, Any] = implied_by(self.implies, chosen)
+        changes.update(chosen)
         changes["seed"] = seed
         unknown = sorted(k for k in changes if k not in self.experiment.knobs and k not in schema.KNOB)
         if unknown:
@@ -187,6 +151,36 @@ class Sweep:
         if self._next >= len(self._jobs) or self._jobs[self._next][0] != combo:
             self.rows.append(summarise(self.combos[combo], self._runs, self.metric))
             self._runs = []
+
+
+def _check(experiment: Experiment, vary: Mapping[str, Sequence[Any]], seeds: Sequence[int],
+           fixed: Mapping[str, Any], metric: str) -> None:
+    """Refuse a sweep whose rows would not say what it did (see the module's docstring)."""
+    if not vary or any(len(v) == 0 for v in vary.values()):
+        raise ValueError(f"vary: got {schema.short(dict(vary))}, expected at least one knob with at least "
+                         "one value")
+    if "seed" in vary or "seed" in fixed:
+        raise ValueError("vary/fixed: got seed, expected the seeds as seeds=[...]")
+    both = sorted(set(vary) & set(fixed))
+    if both:
+        raise ValueError(f"vary/fixed: got {', '.join(both)} in both, expected each setting in one")
+    for name, values in vary.items():
+        if len(set(values)) != len(values):
+            raise ValueError(f"vary: the values of {name} repeat ({schema.short(list(values))}), expected "
+                             "different ones")
+    if metric not in experiment.metric_names:
+        raise ValueError(f"metric: got {schema.short(metric)}, expected one of the {experiment.id} "
+                         f"experiment's metrics: {', '.join(experiment.metric_names)}")
+    if not seeds:
+        raise ValueError("seeds: got none, expected at least one seed")
+    if len(seeds) > MAX_SEEDS:
+        raise ValueError(f"seeds: got {len(seeds):,} seeds, expected at most {MAX_SEEDS}")
+    combos = math.prod(len(v) for v in vary.values())
+    if combos * len(seeds) > MAX_RUNS:
+        raise ValueError(f"sweep: {combos:,} combinations × {len(seeds):,} seeds = {combos * len(seeds):,} "
+                         f"runs, expected at most {MAX_RUNS:,}")
+    for s in seeds:
+        schema.check("seed", s)
 
 
 def summarise(combo: Mapping[str, Any], runs: list[dict[str, Any]], metric: str) -> dict[str, Any]:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 import pytest
 
-from rnn_core import cli
 from rnn_core.compare import Spec, labels, lockstep, parse_spec, runs_of
 from rnn_core.experiments import get_experiment
 from rnn_core.trainer import Trainer
@@ -151,35 +149,3 @@ def test_a_run_that_is_done_is_skipped_and_one_that_fails_stops_alone(monkeypatc
 def test_cells_switch_to_the_torch_backend():
     runs = runs_of(SINE.preset("default"), Spec("cell", ("rnn", "gru")), SINE)
     assert [(r.model.cell, r.model.backend) for r in runs] == [("rnn", "numpy"), ("gru", "torch")]
-
-
-def test_cli_compare_prints_one_json_object_per_run(capsys):
-    assert cli.main(["compare", "sine", "--vary", "bptt_truncate=1,full", "--set", "epochs=3", "--json"]) == 0
-    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
-    assert [(r["knob"], r["value"], r["steps"]) for r in rows] == [("bptt_truncate", "1", 30),
-                                                                    ("bptt_truncate", "full", 30)]
-    assert [r["config"]["bptt_truncate"] for r in rows] == [1, None]
-    for r in rows:
-        assert {"experiment", "preset", "steps", "seconds", "config", "metrics", "diverged"} <= set(r)
-        assert r["experiment"] == "sine" and np.isfinite(r["metrics"]["val_rmse"])
-
-
-def test_cli_compare_table_and_bad_spec(capsys):
-    assert cli.main(["compare", "elman", "--vary", "hidden_size=2,8", "--set", "epochs=5"]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].split() == ["run", "hidden_size", "final", "loss", "rmse", "steps", "seconds", "stopped"]
-    assert [line.split()[:2] for line in out[1:]] == [["1", "2"], ["2", "8"]]
-    assert cli.main(["compare", "elman", "--vary", "hidden_size=8"]) == 2
-    assert "expected 2 or 3" in capsys.readouterr().err
-
-
-def test_cli_json_is_strict_json_when_a_run_diverges(capsys):
-    def refuse(name):
-        raise AssertionError(f"{name} in the JSON output")
-
-    args = ["train", "sine", "--json", "--set", "lr=1", "--set", "optimizer=sgd", "--set", "clip_mode=off",
-            "--set", "activation=relu", "--set", "hidden_size=64"]
-    assert cli.main(args) == 0
-    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1], parse_constant=refuse)
-    assert out["diverged"] is True and out["stop_reason"].startswith("the ")
-    assert out["metrics"]["val_rmse"] is None                        # inf written as null

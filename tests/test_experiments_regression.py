@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -64,32 +61,6 @@ def test_article_presets_carry_the_articles_settings():
     assert (xsinx.model.hidden_size, xsinx.model.output_size, xsinx.train.epochs) == (20, 6, 300)
     # lr converted for our mean loss: ½(ŷ−y)² (000, 001) and Σ over 6 outputs (004)
     assert (sine.train.lr, elman.train.lr, xsinx.train.lr) == (5e-5, 0.05, pytest.approx(0.023 * 6))
-
-
-# ----------------------------------------------------------------------------- command line
-
-def test_cli_json_through_main(capsys):
-    assert cli.main(["train", "sine", "--json", "--set", "epochs=2", "--seed", "3"]) == 0
-    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert JSON_KEYS <= set(out)
-    assert (out["experiment"], out["preset"], out["steps"]) == ("sine", "default", 20)
-    assert out["config"]["seed"] == 3 and out["config"]["epochs"] == 2
-    assert set(out["metrics"]) == {"val_rmse"} and np.isfinite(out["metrics"]["val_rmse"])
-
-
-def test_cli_json_in_a_subprocess():
-    cmd = [sys.executable, "-m", "rnn_core", "train", "elman", "--preset", "article", "--set", "epochs=3",
-           "--json"]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert JSON_KEYS <= set(out) and out["preset"] == "article" and out["steps"] == 60
-    assert np.isfinite(out["metrics"]["rmse"])
-
-
-def test_cli_refuses_the_fixed_knobs(capsys):
-    assert cli.main(["train", "xsinx", "--set", "output_size=1"]) == 2
-    assert "fixed" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- sine data

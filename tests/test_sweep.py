@@ -7,10 +7,11 @@ import time
 
 import pytest
 
+from rnn_core.cliparse import parse_seeds, parse_vary
 from rnn_core.experiments import get_experiment
 from rnn_core.experiments.memory import MEMORY
 from rnn_core.export import plain
-from rnn_core.sweep import Sweep, format_table, parse_seeds, parse_vary
+from rnn_core.sweep import MAX_RUNS, MAX_SEEDS, Sweep, format_table
 
 SMALL = {"hidden_size": 8, "epochs": 2}          # 2 epochs of 8 batches: 16 steps a run
 ROW_KEYS = ["lag", "cell", "accuracy_median", "accuracy_min", "chance_median", "grad_reach_median",
@@ -75,6 +76,38 @@ def test_unknown_knobs_and_empty_sweeps_are_refused() -> None:
         Sweep(MEMORY, {"lag": [5, 0]})
 
 
+def test_a_set_cell_brings_what_goes_with_it() -> None:
+    run = Sweep(MEMORY, {"lag": [5]}, fixed={"cell": "gru"}).settings({"lag": 5}, 0)
+    assert (run.model.cell, run.model.backend, run.train.lr, run.task.lag) == ("gru", "torch", 0.02, 5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"vary": {"seed": [1, 2]}}, "vary/fixed: got seed, expected the seeds as seeds=[...]"),
+    ({"vary": {"lag": [5]}, "fixed": {"seed": 5}}, "vary/fixed: got seed, expected the seeds as seeds=[...]"),
+    ({"vary": {"lag": [5]}, "metric": "bogus"},
+     "metric: got 'bogus', expected one of the memory experiment's metrics: accuracy, chance, grad_reach"),
+    ({"vary": {"lag": [5, 5]}}, "vary: the values of lag repeat ([5, 5]), expected different ones"),
+    ({"vary": {"lag": [5]}, "fixed": {"lag": 6}},
+     "vary/fixed: got lag in both, expected each setting in one"),
+    ({"vary": {"lag": [5]}, "seeds": range(MAX_SEEDS + 1)},
+     f"seeds: got 101 seeds, expected at most {MAX_SEEDS}"),
+    ({"vary": {"lag": list(range(1, 12))}, "seeds": range(MAX_SEEDS)},
+     f"sweep: 11 combinations × 100 seeds = 1,100 runs, expected at most {MAX_RUNS:,}"),
+])
+def test_a_sweep_refuses_what_it_would_not_do(kwargs, message) -> None:
+    with pytest.raises(ValueError) as e:
+        Sweep(MEMORY, **kwargs)
+    assert str(e.value) == message
+
+
+def test_a_huge_product_is_refused_before_it_is_built() -> None:
+    vary = {name: list(range(1, 101)) for name in ("lag", "hidden_size", "epochs", "batch_size")}
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"^sweep: 100,000,000 combinations × 3 seeds = 300,000,000 runs"):
+        Sweep(MEMORY, vary)
+    assert time.perf_counter() - t0 < 1.0
+
+
 def test_other_experiments_sweep_too() -> None:
     sweep = Sweep(get_experiment("abcde"), {"hidden_size": [4, 8]}, seeds=(0,), fixed={"epochs": 3})
     rows = sweep.run_all()
@@ -83,11 +116,13 @@ def test_other_experiments_sweep_too() -> None:
 
 
 def test_parsing_table_and_json() -> None:
-    assert parse_vary(["lag=5,10", "cell=rnn,gru", "bptt_truncate=3,full", "lr=0.01"]) == {
+    assert parse_vary(["lag=5,10", "cell=rnn,gru", "bptt_truncate=3,full", "lr=0.01"], MEMORY) == {
         "lag": [5, 10], "cell": ["rnn", "gru"], "bptt_truncate": [3, None], "lr": [0.01]}
     assert parse_seeds("0-2") == [0, 1, 2] and parse_seeds("1,4") == [1, 4]
     with pytest.raises(ValueError, match="^--vary: got 'lag'"):
-        parse_vary(["lag"])
+        parse_vary(["lag"], MEMORY)
+    with pytest.raises(ValueError, match="^--vary lag: got 0, expected an integer >= 1 and <= 200$"):
+        parse_vary(["lag=0"], MEMORY)                                # memory's own knob says so
     with pytest.raises(ValueError, match="^--seeds: got 'a-b'"):
         parse_seeds("a-b")
     rows = [{"lag": 5, "cell": "rnn", "accuracy_median": 1.0, "accuracy_min": 0.5, "grad_reach_median":

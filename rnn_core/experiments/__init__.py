@@ -29,9 +29,9 @@ def experiments() -> tuple[Experiment, ...]:
         exp = getattr(importlib.import_module(f"{__name__}.{mod.name}"), "EXPERIMENT", None)
         if isinstance(exp, Experiment):
             found.append(exp)
-    ids = [e.id for e in found]
-    if len(set(ids)) != len(ids):
-        raise RuntimeError(f"two experiments share an id: {sorted(ids)}")
+    names = [e.id for e in found] + [e.url_path for e in found if e.url_path != e.id]
+    if len(set(names)) != len(names):           # one name, one experiment: ids and pages never collide
+        raise RuntimeError(f"two experiments share an id or a page: {sorted(names)}")
     return tuple(sorted(found, key=lambda e: (e.order, e.id)))
 
 
@@ -48,9 +48,12 @@ def experiment_ids() -> list[str]:
     return [e.id for e in experiments()]
 
 
-def get_experiment(exp_id: str) -> Experiment:
-    """The experiment with this id."""
+def get_experiment(name: str) -> Experiment:
+    """The experiment called ``name``: its id (``dinos``) or its page (``dinosaur_names``, the app's
+    ``url_path``), so a name copied from the browser works wherever an experiment is named (the CLI's
+    train, compare and sweep all come here)."""
     for e in experiments():
-        if e.id == exp_id:
+        if name in (e.id, e.url_path):
             return e
-    raise ValueError(f"experiment: got {exp_id!r}, expected one of {', '.join(experiment_ids())}")
+    known = ", ".join(e.id if e.url_path == e.id else f"{e.id} (page {e.url_path})" for e in experiments())
+    raise ValueError(f"experiment: got {schema.short(name)}, expected an id or a page: {known}")

@@ -207,7 +207,8 @@ class Experiment(ABC):
 
     def check_preset(self, name: str) -> None:
         if name not in self.presets:
-            raise ValueError(f"preset: got {name!r}, expected one of {', '.join(map(repr, self.presets))}")
+            raise ValueError(f"preset: got {schema.short(name)}, expected one of "
+                             f"{', '.join(map(repr, self.presets))}")
 
 
 def implied_by(implies: Mapping[tuple[str, Any], Mapping[str, Any]], chosen: Mapping[str, Any],
