@@ -13,17 +13,24 @@ from hypothesis import strategies as st
 from rnn_core.experiments import experiment_ids, get_experiment
 from ui.limits import limits
 
-ODD = st.sampled_from(["inf", "-inf", "nan", "1e309", "-1", "0", "", " ", "1e-400", "9" * 40, "0x10",
-                       "full", "none", "True", "½", "١٢", "🦖", "a" * 5000, "3.5", "1,2", "%00"])
+ODD = st.sampled_from(["inf", "-inf", "nan", "1e309", "-1", "0", "", " ", "1e-400", "9" * 40, "9" * 400,
+                       "-" + "9" * 400, "0x10", "full", "none", "True", "½", "١٢", "🦖", "a" * 5000, "3.5",
+                       "1,2", "%00", "1.01", "5e0"])
 VALUE = st.one_of(ODD, st.integers(-10**12, 10**12).map(str), st.floats(allow_nan=True).map(repr),
                   st.text(max_size=30))
-KNOBS = sorted({k for e in experiment_ids() for k in get_experiment(e).knobs} | {"preset", "compare"})
+KNOBS = sorted({k for e in experiment_ids() for k in get_experiment(e).knobs} | {"preset", "compare", "show"})
+COMPARED = sorted({k for e in experiment_ids() for k in get_experiment(e).knobs} - {"seed"})
+SPEC = st.builds(lambda k, vs: f"{k}:{','.join(vs)}", st.sampled_from(COMPARED),
+                 st.lists(st.one_of(ODD, st.integers(-10**6, 10**6).map(str)), min_size=1, max_size=4))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(exp_id=st.sampled_from(experiment_ids()),
-       query=st.dictionaries(st.sampled_from(KNOBS), st.lists(VALUE, min_size=1, max_size=2), max_size=4))
-def test_any_url_values_leave_every_knob_in_range(exp_id, query):
+       query=st.dictionaries(st.sampled_from(KNOBS), st.lists(VALUE, min_size=1, max_size=2), max_size=4),
+       spec=st.one_of(st.none(), SPEC))
+def test_any_url_values_leave_every_knob_in_range(exp_id, query, spec):
+    if spec is not None:
+        query["compare"] = [spec]
     at = open_page(exp_id, **query)                          # a list: the key repeated
     assert not at.exception, [e.value for e in at.exception]
     exp = get_experiment(exp_id)
@@ -106,3 +113,11 @@ def test_choosing_a_cell_in_the_sidebar_brings_what_goes_with_it():
     at.radio(key="backend").set_value("numpy").run()                 # numpy has only the plain RNN
     assert run_of(at, "memory").run.model.cell == "rnn" and knob_value(at, "cell") == "rnn"
     assert not at.error
+
+
+def test_unknown_names_in_show_are_said():
+    at = open_page("sine", show="lr,colour")
+    assert "Ignored show='colour' from the link: not a setting of this page." in notices(at)
+    at = open_page("sine", show="nope")
+    said = "Ignored show='nope' from the link: not a setting of this page; every setting is shown."
+    assert said in notices(at)

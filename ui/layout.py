@@ -79,6 +79,8 @@ def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
         user, lim = _data(exp, fresh)
         if fresh and urls.drop_refused(exp, lim):          # a link's values the page cannot take
             st.rerun()                                       # (see ui/urls.py: the widgets must not see them)
+        if fresh and (odd := present.unknown_shown(exp)) is not None:
+            session().notices.append(odd)
         spec = compare.spec_widget(exp, lim, fresh)
         preset = knobs.preset_widget(exp, page.preset if fresh and page is not None else None)
         if fresh and page is not None:                       # back on this page: its run, paused

@@ -27,11 +27,24 @@ def presenting() -> bool:
     return str(st.query_params.get("present", "")).strip().lower() in ("1", "true", "yes", "on")
 
 
+def _listed() -> list[str]:
+    return [k.strip() for k in str(st.query_params.get("show", "")).split(",") if k.strip()]
+
+
 def shown(exp: Experiment) -> tuple[str, ...] | None:
     """The knobs ``?show=`` lists that the experiment has (None: every knob)."""
-    listed = [k.strip() for k in str(st.query_params.get("show", "")).split(",") if k.strip()]
-    kept = tuple(k for k in listed if k in exp.knobs)
+    kept = tuple(k for k in _listed() if k in exp.knobs)
     return kept or None
+
+
+def unknown_shown(exp: Experiment) -> str | None:
+    """A notice for the names in ``?show=`` that are not knobs of this page, None if there are none."""
+    odd = [k for k in _listed() if k not in exp.knobs]
+    if not odd:
+        return None
+    names = ", ".join(repr(k[:30]) for k in odd[:5]) + (" …" if len(odd) > 5 else "")
+    return (f"Ignored show={names} from the link: not a setting of this page"
+            + ("; every setting is shown." if shown(exp) is None else "."))
 
 
 def style() -> None:
