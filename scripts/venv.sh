@@ -17,3 +17,5 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 "$PY" -m pip install --quiet --disable-pip-version-check -r "$ROOT/$1"
+# the interface's translations: locales/*/LC_MESSAGES/messages.po compiled to .mo (never committed)
+(cd "$ROOT" && "$PY" -c "from rnn_core.i18n import compile_catalogs; compile_catalogs()")

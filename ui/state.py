@@ -32,7 +32,7 @@ TIMINGS = 200                      # ticks whose timings are kept (bench/ui.py r
 WIDGETS = {                        # widget keys besides the knobs' own names
     "preset": "preset", "compare_knob": "compare_knob", "compare_values": "compare_values",
     "share_present": "share_present", "share_show": "share_show", "upload": "upload",
-    "weights_file": "weights_file", "series_column": "series_column",
+    "weights_file": "weights_file", "series_column": "series_column", "lang": "lang_choice",
 }
 
 
@@ -123,6 +123,7 @@ class Session:
     """Everything of this session that is not a widget's value."""
 
     page: str | None = None                                 # the page shown last (an id, or "home")
+    lang: str | None = None                                 # "en" | "zh" | "ru" (ui/lang.py)
     pages: dict[str, PageState] = field(default_factory=dict)
     had_upload: str | None = None                           # the uploader's file id at the last run
     preset_changed: bool = False                            # the preset radio or Defaults: write its values
