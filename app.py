@@ -7,7 +7,9 @@ This file only builds the navigation: Home, then one page per experiment of the 
 import streamlit as st
 
 from rnn_core.experiments import experiments
+from rnn_core.i18n import _, compile_catalogs
 from rnn_core.threads import pin_single_thread
+from ui import lang
 from ui.liveplot import ensure_plotly_js
 from ui.mpa import through_app
 from ui.nav import page_of
@@ -21,5 +23,7 @@ st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide",
                    initial_sidebar_state="collapsed" if presenting() else "auto")
 
 
-home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
-st.navigation({"": [home], "Experiments": [page_of(e) for e in experiments()]}).run()
+compile_catalogs()           # the translations' .mo files, if the .po files are newer (rnn_core/i18n.py)
+lang.current()               # the session's language (?lang=, the browser's, or English), for the titles
+home = st.Page("pages/home.py", title=_("Home"), icon=":material/home:", default=True)
+st.navigation({"": [home], _("Experiments"): [page_of(e) for e in experiments()]}).run()

@@ -108,6 +108,14 @@ def number(value: float, digits: int = 4) -> str:
                           locale=loc)
 
 
+def fixed(value: float, places: int = 1) -> str:
+    """A number with exactly ``places`` decimals in the language's style (6.0 · 6,0)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(round(float(value), places), format="#,##0." + "0" * places if places else "#,##0",
+                          locale=BABEL_LOCALE[_LANG.get()])
+
+
 def integer(value: int) -> str:
     """A whole number with the language's thousands separator (1,280 · 1,280 · 1 280)."""
     from babel.numbers import format_decimal

@@ -259,11 +259,12 @@ def test_weights_round_trip() -> None:
 
 COMPARE = {"sine": "bptt_truncate:1,full", "elman": "cell:rnn,lstm,gru", "dinos": "lr:0.001,0.01",
            "abcde": "activation:tanh,sigmoid,relu", "xsinx": "clip_mode:off,norm"}
-LEGEND = {"sine": ["bptt_truncate = 1", "bptt_truncate = full"],          # how each run is named
-          "elman": ["cell = rnn", "cell = lstm (backend torch)", "cell = gru (backend torch)"],
-          "dinos": ["lr = 0.001", "lr = 0.01"], "abcde": ["activation = tanh", "activation = sigmoid",
-                                                          "activation = relu"],
-          "xsinx": ["clip_mode = off", "clip_mode = norm"], "memory": ["hidden_size = 8", "hidden_size = 16"]}
+LEGEND = {"sine": ["BPTT truncation = 1", "BPTT truncation = full"],          # how each run is named
+          "elman": ["Cell = plain RNN", "Cell = LSTM (backend torch)", "Cell = GRU (backend torch)"],
+          "dinos": ["Learning rate = 0.001", "Learning rate = 0.01"],
+          "abcde": ["Activation = tanh", "Activation = sigmoid", "Activation = relu"],
+          "xsinx": ["Gradient clipping = off", "Gradient clipping = global norm"],
+          "memory": ["Hidden size = 8", "Hidden size = 16"]}
 
 
 @pytest.mark.parametrize("exp_id", IDS)
@@ -290,7 +291,7 @@ def test_compare_mode_trains_runs_in_lockstep(exp_id) -> None:
     assert len({(h["zmin"], h["zmax"]) for h in heat}) == 1          # one colour scale for every run
     at.button(key="train_toggle").click().run()                      # paused: the table of the runs
     (table,) = at.dataframe
-    assert list(table.value["run"]) == list(range(1, n + 1)) and list(table.value["steps"]) == steps
+    assert list(table.value["run"]) == LEGEND[exp_id] and list(table.value["steps"]) == steps
     assert_clean(at)
 
 
@@ -311,7 +312,7 @@ def lesson_links() -> list[tuple[str, dict[str, str]]]:
 
     out = []
     for e in experiments():
-        text = (APP_ROOT / "content" / f"{e.id}.md").read_text(encoding="utf-8")
+        text = (APP_ROOT / "content" / "en" / f"{e.id}.md").read_text(encoding="utf-8")
         out += [(e.id, dict(parse_qsl(q))) for q in re.findall(r"\]\(\?([^)]*)\)", text)]
     return out
 

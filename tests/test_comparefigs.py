@@ -111,7 +111,7 @@ def test_single_run_figures_still_show_a_blow_up_whole(snaps):
 
 @pytest.mark.parametrize("v, text", [
     (16962880363081646000.0, "1.7e19"), (5.0709912527345376e+36, "5.1e36"), (-2.5e7, "-2.5e7"),
-    (0.06435190452715676, "0.06435"), (728.0, "728"), (123456.7, "123457"), (1.23456e-5, "1.235e-5"),
+    (0.06435190452715676, "0.06435"), (728.0, "728"), (123456.7, "123,457"), (1.23456e-5, "1.235e-5"),
     (0.0, "0"), (3, "3"), (float("nan"), "–"), (None, "–"), ("n/a", "–"), (float("inf"), "diverged"),
 ])
 def test_table_numbers_are_written_for_a_person(v, text):
@@ -138,5 +138,5 @@ def test_the_comparison_table_prints_a_blow_up_as_its_order_of_magnitude(monkeyp
     compare.table(SINE, page, LABELS, metric)
     rows = shown["rows"]
     assert [(r["final loss"], r[metric.label]) for r in rows] == [("1.7e19", "–"), ("0.003688", "0.06435")]
-    assert [(r["value"], r["steps"], r["status"]) for r in rows] == [("off", 26, "stopped"),
-                                                                      ("norm", 400, "complete")]
+    assert [(r["run"], r["steps"], r["status"]) for r in rows] == [(LABELS[0], 26, "stopped"),
+                                                                    (LABELS[1], 400, "complete")]

@@ -10,8 +10,12 @@ from typing import Any
 
 import streamlit as st
 
+from rnn_core import i18n
 from rnn_core.compare import NOT_COMPARED, Spec, parse_spec
+from rnn_core.config import RunConfig
 from rnn_core.experiments import Experiment
+from rnn_core.i18n import _
+from rnn_core.schema import FIXED, KNOBS, format_value
 
 from . import figures, words
 from .charts import chart, key
@@ -20,6 +24,7 @@ from .limits import Limits, describe, refusal
 from .state import WIDGETS, PageRuns, session
 
 NONE = "none"
+EXTRA_OK = {k.name for k in KNOBS if k.applies != FIXED}     # what a label may say goes with a value
 MARKS = (":blue[■]", ":orange[■]", ":violet[■]")          # the runs' colours (ui/comparefigs.py)
 
 
@@ -40,7 +45,8 @@ def page_check(exp: Experiment, lim: Limits):  # noqa: ANN201 -- rnn_core.compar
     def check(name: str, value: object) -> None:
         why = refusal(exp.knob(name), value, lim, on_grid=False)
         if why:
-            raise ValueError(f"compare: {name} = {exp.knob(name).format(value)[:40]}: {why}")
+            raise ValueError(_("compare: {name} = {value}: {why}").format(
+                name=name, value=exp.knob(name).format(value)[:40], why=why))
     return check
 
 
@@ -53,7 +59,7 @@ def _seed_from_url(exp: Experiment, lim: Limits) -> str | None:
         spec = parse_spec(text, exp, page_check(exp, lim))
     except ValueError as e:
         del st.query_params["compare"]
-        return f"{e}. Showing one run."
+        return _("{why}. Showing one run.").format(why=e)
     st.session_state[WIDGETS["compare_knob"]] = spec.knob
     st.session_state[WIDGETS["compare_values"]] = [exp.knob(spec.knob).format(v) for v in spec.values]
     return None
@@ -67,12 +73,12 @@ def spec_widget(exp: Experiment, lim: Limits, fresh: bool) -> Spec | None:
     names = [NONE, *(k for k in exp.knobs if k not in NOT_COMPARED)]
     if ss.get(knob_key) not in names:
         ss[knob_key] = NONE
-    with st.expander("Compare runs", expanded=ss[knob_key] != NONE, icon=":material/compare_arrows:"):
-        name = st.selectbox("Setting to compare", names, key=knob_key,
-                            format_func=lambda k: "— one run —" if k == NONE else words.label(k),
-                            help="Two or three runs that differ only in this setting, trained in lockstep "
-                                 "from the same seed (same data order, same first weights where the shapes "
-                                 "allow).")
+    with st.expander(_("Compare runs"), expanded=ss[knob_key] != NONE, icon=":material/compare_arrows:"):
+        name = st.selectbox(_("Setting to compare"), names, key=knob_key,
+                            format_func=lambda k: _("— one run —") if k == NONE else words.label(k),
+                            help=_("Two or three runs that differ only in this setting, trained in lockstep "
+                                   "from the same seed (same data order, same first weights where the shapes "
+                                   "allow)."))
         spec, error = None, session().compare_error
         if name != NONE:
             spec, error = _values_widget(exp, name, lim, error)
@@ -89,11 +95,12 @@ def _values_widget(exp: Experiment, name: str, lim: Limits,
     chosen = [v for v in st.session_state.get(values_key, []) if isinstance(v, str)]
     st.session_state[values_key] = chosen[:3]
     options = list(dict.fromkeys([*suggestions(exp, name, lim), *chosen]))
-    values = st.multiselect("Values (2 or 3)", options, key=values_key, max_selections=3,
+    values = st.multiselect(_("Values (2 or 3)"), options, key=values_key, max_selections=3,
                             accept_new_options=True,
-                            help=f"Pick from the list or type a value: {describe(exp.knob(name), lim)}.")
+                            help=_("Pick from the list or type a value: {range}.").format(
+                                range=describe(exp.knob(name), lim)))
     if len(values) < 2:
-        st.caption("Pick two or three values.")
+        st.caption(_("Pick two or three values."))
         return None, error
     try:
         return parse_spec(f"{name}:{','.join(values)}", exp, page_check(exp, lim)), None
@@ -145,7 +152,28 @@ def drawer(exp: Experiment, labels: list[str],
 
 
 def _first_title(figs: list) -> str:
-    return figs[0].layout.title.text if figs and figs[0].layout.title.text else "Predictions"
+    return figs[0].layout.title.text if figs and figs[0].layout.title.text else _("Predictions")
+
+
+def exp_format(name: str, value: Any) -> str:
+    """A setting's value as the URL writes it ("torch", "0.02"): what goes with a compared value."""
+    return words.value(name, value) if value is None else format_value(name, value)
+
+
+def run_labels(spec: Spec, base: RunConfig, runs: list[RunConfig]) -> list[str]:
+    """Each run's name on the page, in the session's language: "Cell = GRU (backend torch, learning
+    rate 0.02)" (the compared setting and what goes with its value: rnn_core.compare.labels)."""
+    out = []
+    for value, run in zip(spec.values, runs, strict=True):
+        text = _("{knob} = {value}").format(knob=words.label(spec.knob), value=words.value(spec.knob, value))
+        extra = [k for k in run.diff(base) if k != spec.knob and k in base.as_dict() and k in EXTRA_OK]
+        if extra:
+            new = run.as_dict()
+            said = [_("{knob} {value}").format(knob=words.label(k).lower(), value=exp_format(k, new[k]))
+                    for k in extra]
+            text += " (" + ", ".join(said) + ")"
+        out.append(text)
+    return out
 
 
 def status(exp: Experiment, page: PageRuns, labels: list[str]) -> None:
@@ -156,32 +184,43 @@ def status(exp: Experiment, page: PageRuns, labels: list[str]) -> None:
         if s.stop is not None:
             box.error(f"{labels[i]}: {words.stop(s.stop)}", icon=":material/error:")
     if page.done and all(s.stop is None for s in snaps):
-        box.success(f"Every run is complete. Press Continue for another {snaps[0].config.train.epochs:,} "
-                    "epochs, or Reset for new weights.", icon=":material/check_circle:")
+        box.success(_("Every run is complete. Press Continue for another {block}, or Reset for new "
+                      "weights.").format(block=words.epochs(snaps[0].config.train.epochs)),
+                    icon=":material/check_circle:")
     elif page.notice and page.playing:
         box.info(page.notice, icon=":material/play_arrow:")
     lead = max(snaps, key=lambda s: s.step)
-    lines = [f"{MARKS[i % 3]} **{labels[i]}** · step {s.step:,} / {s.total_steps:,} · loss "
-             f"{words.number(s.train_loss)}" + (f" · {exp.val_label} {words.number(s.val_loss)}"
-                                                 if s.val_loss is not None else "")
-             + (" · stopped" if s.stop else f" · {s.steps_per_sec:,.0f} steps/s" if page.playing else "")
+    lines = [f"{MARKS[i % 3]} **{labels[i]}** · " + _run_line(exp, s, page.playing)
              for i, s in enumerate(snaps)]
     box.progress(min(1.0, lead.step / lead.total_steps) if lead.total_steps else 0.0,
-                 text=f"step **{lead.step:,}** / {lead.total_steps:,} · " + ("training in lockstep"
-                                                                           if page.playing else "paused"))
+                 text=_("step **{step}** / {total}").format(step=i18n.integer(lead.step),
+                                                            total=i18n.integer(lead.total_steps))
+                 + " · " + (_("training in lockstep") if page.playing else _("paused")))
     box.markdown("  \n".join(lines))
 
 
+def _run_line(exp: Experiment, s: Any, playing: bool) -> str:
+    """"step 120 / 400 · loss 0.01 · validation 0.02 · 900 steps/s" of one run."""
+    text = _("step {step} / {total}").format(step=i18n.integer(s.step), total=i18n.integer(s.total_steps))
+    text += " · " + _("loss {loss}").format(loss=words.number(s.train_loss))
+    if s.val_loss is not None:
+        text += f" · {_(exp.val_label)} {words.number(s.val_loss)}"
+    if s.stop:
+        return text + " · " + _("stopped")
+    rate = _("{rate} steps/s").format(rate=i18n.integer(round(s.steps_per_sec)))
+    return text + (" · " + rate if playing else "")
+
+
 def table(exp: Experiment, page: PageRuns, labels: list[str], metric: Any) -> None:
-    """Run, value, final loss, the task metric, steps and seconds of each run."""
+    """Run, value, final loss, the task metric, steps and seconds of each run (headers in the session's
+    language)."""
     rows = []
     for i, state in enumerate(page.runs):
         s = state.snap
-        row = {"run": i + 1, "value": labels[i].split(" = ", 1)[-1],
-               "final loss": words.table_number(s.train_loss)}
+        row = {_("run"): labels[i], _("final loss"): words.table_number(s.train_loss)}
         if metric is not None:
-            row[metric.label] = words.table_number(s.metrics.get(metric.name))
-        row |= {"steps": s.step, "seconds": round(s.wall_time, 2),
-                "status": "stopped" if s.stop else "complete" if s.done else "paused"}
+            row[_(metric.label)] = words.table_number(s.metrics.get(metric.name))
+        row |= {_("steps"): s.step, _("seconds"): round(s.wall_time, 2),
+                _("status"): _("stopped") if s.stop else _("complete") if s.done else _("paused")}
         rows.append(row)
     st.dataframe(rows, hide_index=True, key="compare_table")

@@ -18,14 +18,18 @@ import streamlit as st
 
 from rnn_core.config import RunConfig
 from rnn_core.experiments import Experiment
+from rnn_core.i18n import N_, _, ngettext
 from rnn_core.schema import LIVE_KNOBS
 
-from . import words
+from . import urls, words
 from .limits import Limits, clamp, from_widget, to_widget
 from .state import WIDGETS, session
 
-TITLES = {"model": "Model", "training": "Training", "task": "Task", "more": "More settings"}
+TITLES = {"model": N_("Model"), "training": N_("Training"), "task": N_("Task"), "more": N_("More settings")}
 FOLDED = ("more",)                                 # sections in an expander
+BY_NAME = ("radio", "select", "grid", "steps")
+# ^ widgets that show a value by a name or in the language's number style: kept in the URL here, not by
+#   Streamlit (a bound widget writes what it shows into the URL: "全局范数", "0,001"; see ui/urls.py)
 
 
 def knob_values(exp: Experiment, run: RunConfig) -> dict[str, Any]:
@@ -70,15 +74,23 @@ def mark_changed(name: str) -> None:
     session().changed.append(name)
 
 
-def preset_widget(exp: Experiment, restore: str | None) -> str:
-    """The preset radio (first in the sidebar); ``restore`` sets it when re-entering a page."""
-    key = WIDGETS["preset"]
-    if restore is not None:
-        st.session_state[key] = restore
-    if st.session_state.get(key) not in exp.presets:
-        st.session_state.pop(key, None)                            # another page's preset name
-    return st.radio("Preset", exp.presets, key=key, bind="query-params", horizontal=True,
-                    on_change=request_defaults, help=exp.preset_help)
+def preset_widget(exp: Experiment, restore: str | None, fresh: bool) -> str:
+    """The preset radio (first in the sidebar), kept in the URL by name (``?preset=article``);
+    ``restore`` sets it when re-entering a page, a link's preset when arriving."""
+    key, ss = WIDGETS["preset"], st.session_state
+    link = st.query_params.get("preset") if fresh and restore is None else None
+    if restore is not None or link in exp.presets:
+        ss[key] = restore if restore is not None else link
+    elif link is not None:
+        del st.query_params["preset"]
+        session().notices.append(words.ignored("preset", link, _("expected one of {names}").format(
+            names=", ".join(exp.presets))))
+    if ss.get(key) not in exp.presets:
+        ss.pop(key, None)                                          # another page's preset name
+    chosen = st.radio(_("Preset"), exp.presets, key=key, horizontal=True, format_func=words.preset,
+                      on_change=request_defaults, help=_(exp.preset_help))
+    urls.keep({"preset": chosen}, {"preset": exp.presets[0]})
+    return chosen
 
 
 def seed_state(values: dict[str, Any]) -> None:
@@ -120,19 +132,23 @@ def render_knobs(exp: Experiment, preset: str, lim: Limits, compared: str | None
         names = [n for n in exp.knobs if exp.knob(n).section == section and (shown is None or n in shown)]
         if not names:
             continue
-        with st.expander(title) if section in FOLDED else st.container():
+        with st.expander(_(title)) if section in FOLDED else st.container():
             if section not in FOLDED:
-                st.subheader(title, anchor=False)
+                st.subheader(_(title), anchor=False)
             for name in names:
                 v[name] = _widget(exp, name, d[name], lim, v, compared == name)
+    by_name = [n for n in exp.knobs if exp.knob(n).widget_kind in BY_NAME]
+    urls.keep({n: exp.knob(n).format(from_widget(exp.knob(n), v[n])) for n in by_name},
+              {n: exp.knob(n).format(from_widget(exp.knob(n), d[n])) for n in by_name})
     return v
 
 
 def _help(exp: Experiment, name: str) -> str:
     knob = exp.knob(name)
-    how = {"live": "Applied to the running model.", "rebuild": "Changing it builds a new model."}
-    why = f" The app stops at {knob.format(knob.widget_hi)}: {knob.ui_why}." if knob.ui_why else ""
-    return f"{knob.help} {how.get(knob.applies, '')}{why}"
+    how = {"live": _("Applied to the running model."), "rebuild": _("Changing it builds a new model.")}
+    why = (" " + _("The app stops at {top}: {why}.").format(top=knob.format(knob.widget_hi),
+                                                             why=_(knob.ui_why)) if knob.ui_why else "")
+    return f"{_(knob.help)} {how.get(knob.applies, '')}{why}"
 
 
 def _widget(exp: Experiment, name: str, default: Any, lim: Limits, v: dict[str, Any],
@@ -145,24 +161,24 @@ def _widget(exp: Experiment, name: str, default: Any, lim: Limits, v: dict[str, 
     kind = knob.widget_kind
     single = len(lim.options(knob)) == 1 if kind in ("grid", "steps") else lo is not None and hi == lo
     off = compared or not knob.in_effect(settings_of(exp, v)) or single
-    why = " Set by the comparison (Compare runs, above)." if compared else ""
-    common = {"key": name, "bind": "query-params", "help": _help(exp, name) + why, "disabled": off,
-              "on_change": mark_changed, "args": (name,)}
+    why = " " + _("Set by the comparison (Compare runs, above).") if compared else ""
+    common = {"key": name, "help": _help(exp, name) + why, "disabled": off, "on_change": mark_changed,
+              "args": (name,)}
+    label = words.label(name)
     if kind in ("radio", "select"):
         index = knob.choices.index(default) if default in knob.choices else 0
         make = st.radio if kind == "radio" else st.selectbox
         extra = {"horizontal": True} if kind == "radio" else {}
-        return make(knob.label, knob.choices, index=index, **extra, **common)   # (a format_func would
-        #                                                                         change what the URL carries)
+        return make(label, knob.choices, index=index, format_func=words.choice(name), **extra, **common)
     if kind in ("grid", "steps"):
-        fmt = (lambda x: f"{x:g}") if kind == "grid" else str
-        return st.select_slider(knob.label, lim.options(knob), value=default, format_func=fmt, **common)
+        fmt = words.number if kind == "grid" else (lambda x: words.value(name, from_widget(knob, x)))
+        return st.select_slider(label, lim.options(knob), value=default, format_func=fmt, **common)
+    common["bind"] = "query-params"
     if kind == "number":
-        return st.number_input(knob.label, int(lo), int(knob.hi), value=int(default), step=1, **common)
+        return st.number_input(label, int(lo), int(knob.hi), value=int(default), step=1, **common)
     if knob.kind == "int":
-        return st.slider(knob.label, int(lo), max(int(hi), int(lo) + 1), value=int(default), step=1,
-                         **common)
-    return st.slider(knob.label, float(lo), float(hi), value=float(default), step=knob.step, **common)
+        return st.slider(label, int(lo), max(int(hi), int(lo) + 1), value=int(default), step=1, **common)
+    return st.slider(label, float(lo), float(hi), value=float(default), step=knob.step, **common)
 
 
 def needs_rebuild(old: RunConfig, new: RunConfig) -> list[str]:
@@ -174,4 +190,5 @@ def model_summary(run: RunConfig) -> str:
     """A short description of a run's model, e.g. "RNN (tanh), 32 hidden units, numpy"."""
     m = run.model
     cell = m.cell.upper() + (f" ({m.activation})" if m.cell == "rnn" else "")
-    return f"{cell}, {m.hidden_size} hidden units, {m.backend}"
+    units = ngettext("{n} hidden unit", "{n} hidden units", m.hidden_size).format(n=m.hidden_size)
+    return f"{cell}, {units}, {m.backend}"

@@ -12,17 +12,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from rnn_core.compare import Spec, labels, runs_of
+from rnn_core import i18n
+from rnn_core.compare import Spec, runs_of
 from rnn_core.experiments import Experiment, get_experiment
+from rnn_core.i18n import _
 
-from . import compare, figures, knobs, live, present, urls, words
+from . import compare, figures, knobs, lang, live, present, urls, words
 from .charts import CHART_HEIGHT, chart, guarded, key
 from .dynfigs import spectrum_figure
+from .lesson import lesson
 from .limits import Limits, limits, limits_for
 from .mpa import through_app
 from .panels import Panels, panels_for, prediction_figures
@@ -30,7 +32,6 @@ from .state import PageRuns, RunState, session
 from .transfer import downloads
 from .uploads import UserData, data_picker
 
-CONTENT = Path(__file__).resolve().parents[1] / "content"
 # Streamlit's roomy defaults push the charts below a 720 px screen: less padding above the title and
 # between the header rows (the sidebar and the charts keep theirs).
 COMPACT_CSS = """<style>
@@ -48,8 +49,8 @@ def experiment_page(exp_id: str) -> None:
     st.html(COMPACT_CSS)
     present.style()
     with st.container(key="page_header"):
-        st.title(exp.title, anchor=False)
-        st.caption(exp.blurb)
+        st.title(_(exp.title), anchor=False)
+        st.caption(_(exp.blurb))
         lesson(exp)
         page, names = settings(exp)
         if page is None:
@@ -76,13 +77,14 @@ class Sidebar:
 def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
     """The data picker, the comparison, the preset and every knob, in the sidebar."""
     with st.sidebar:
+        lang.selector()
         user, lim = _data(exp, fresh)
         if fresh and urls.drop_refused(exp, lim):          # a link's values the page cannot take
             st.rerun()                                       # (see ui/urls.py: the widgets must not see them)
         if fresh and (odd := present.unknown_shown(exp)) is not None:
             session().notices.append(odd)
         spec = compare.spec_widget(exp, lim, fresh)
-        preset = knobs.preset_widget(exp, page.preset if fresh and page is not None else None)
+        preset = knobs.preset_widget(exp, page.preset if fresh and page is not None else None, fresh)
         if fresh and page is not None:                       # back on this page: its run, paused
             knobs.seed_state(knobs.clamped(exp, knobs.knob_values(exp, page.first.run), lim))
             page.playing = False
@@ -102,11 +104,11 @@ def _data(exp: Experiment, fresh: bool) -> tuple[UserData | None, Limits]:
     """The person's data in force (None: the experiment's own) and the knob ranges it gives."""
     user = data_picker(exp.id, exp.upload, fresh) if exp.upload else None
     try:
-        with st.spinner("Preparing your data …") if user is not None else nullcontext():
+        with st.spinner(_("Preparing your data …")) if user is not None else nullcontext():
             return user, limits_for(exp.id, None if user is None else user.file_id,
                                     None if user is None else user.data)
     except ValueError as e:
-        st.error(f"This data does not fit the experiment: {e}")
+        st.error(_("This data does not fit the experiment: {why}").format(why=e))
         return None, limits(exp.id)
 
 
@@ -131,7 +133,7 @@ def settings(exp: Experiment) -> tuple[PageRuns | None, list[str] | None]:
                 page, message = live.sync(page, runs, side.preset, side.user, tag)
     except ValueError as e:
         heavy = isinstance(e, live.TooHeavy)
-        st.error(str(e) if heavy else f"These settings do not work together: {e}",
+        st.error(str(e) if heavy else _("These settings do not work together: {why}").format(why=e),
                  icon=":material/speed:" if heavy else None)
         if page is None:
             return None, None
@@ -143,7 +145,7 @@ def settings(exp: Experiment) -> tuple[PageRuns | None, list[str] | None]:
         page = live.handle_flags(page)
     if side.spec is None or page.tag != tag:
         return page, None
-    return page, labels(side.spec, base, [r.run for r in page.runs])
+    return page, compare.run_labels(side.spec, base, [r.run for r in page.runs])
 
 
 def _drawer(exp: Experiment, panels: Panels) -> Callable[[PageRuns], None]:
@@ -181,9 +183,8 @@ def status(exp: Experiment, page: PageRuns) -> None:
     if s.stop is not None:
         box.error(words.stop(s.stop), icon=":material/error:")
     elif s.done:
-        box.success(f"Run complete: {s.step:,} steps, {s.epochs:,} epochs in {s.wall_time:.1f} s of "
-                    f"training. Press Continue for another {s.config.train.epochs:,} epochs, or Reset for "
-                    "new weights.", icon=":material/check_circle:")
+        box.success(words.complete(s.step, s.epochs, s.wall_time, s.config.train.epochs),
+                    icon=":material/check_circle:")
     elif page.notice and page.playing:
         box.info(page.notice, icon=":material/play_arrow:")
     if (cost := live.slow_step(page)) is not None and page.playing:
@@ -195,19 +196,21 @@ def status(exp: Experiment, page: PageRuns) -> None:
 def status_line(exp: Experiment, page: PageRuns) -> str:
     """step · epoch · loss · validation · steps/s (or paused) · spectral radius, in one line."""
     s = page.first.snap
-    parts = [f"step **{s.step:,}** / {s.total_steps:,}", f"epoch {s.epoch:.2f} / {s.epochs:,}",
-             f"loss {words.number(s.train_loss)}"]
+    integer = i18n.integer
+    parts = [_("step **{step}** / {total}").format(step=integer(s.step), total=integer(s.total_steps)),
+             _("epoch {epoch} / {epochs}").format(epoch=i18n.fixed(s.epoch, 2), epochs=integer(s.epochs)),
+             _("loss {loss}").format(loss=words.number(s.train_loss))]
     if s.val_loss is not None:
-        parts.append(f"{exp.val_label} {words.number(s.val_loss)}")
+        parts.append(f"{_(exp.val_label)} {words.number(s.val_loss)}")
     if s.stop is not None:
-        parts.append("stopped")
+        parts.append(_("stopped"))
     elif page.playing:
-        parts.append(f"{s.steps_per_sec:,.0f} steps/s")
+        parts.append(_("{rate} steps/s").format(rate=i18n.integer(round(s.steps_per_sec))))
     else:
-        parts.append("finished" if s.done else "paused" if s.step else "ready")
+        parts.append(_("finished") if s.done else _("paused") if s.step else _("ready"))
     if s.spectral_radius is not None:
         rho = s.spectral_radius
-        parts.append(f"ρ(W_hh) {rho:.3f}" if rho < 1e3 else f"ρ(W_hh) {rho:.3g}")   # huge after blow-ups
+        parts.append("ρ(W_hh) " + (i18n.fixed(rho, 3) if rho < 1e3 else words.number(rho, 3)))  # blow-ups
     return " · ".join(parts)
 
 
@@ -244,51 +247,16 @@ def gradient_panel(state: RunState) -> None:
     """The gradient of each parameter at the last step (when the experiment has no plot of its own here)."""
     s = state.snap
     with st.container(height=CHART_HEIGHT, border=True):
-        st.markdown("**Gradient of each parameter** ‖∂L/∂θ‖, last step, before clipping")
+        st.markdown(_("**Gradient of each parameter** ‖∂L/∂θ‖, last step, before clipping"))
         for k, v in s.param_grad_norms.items():
-            st.markdown(f"`{k}` {v:.3g}")
+            st.markdown(f"`{k}` {words.number(v, 3)}")
 
 
 def metrics_panel(state: RunState) -> None:
     """The experiment's metrics now."""
     s, exp = state.snap, get_experiment(state.exp_id)
     with st.container(height=CHART_HEIGHT, border=True):
-        st.markdown("**Metrics now**")
+        st.markdown(_("**Metrics now**"))
         numbers = {k: v for k, v in s.metrics.items() if isinstance(v, (int, float))}
         for col, (k, v) in zip(st.columns(max(len(numbers), 1)), numbers.items(), strict=False):
             col.metric(words.metric(exp, k), words.number(v))
-
-
-@st.cache_data(show_spinner=False)
-def lesson_blocks(exp_id: str) -> list[tuple[str, str]]:
-    """content/<exp_id>.md cut into ("md", text) and ("latex", equation) blocks; a line that is only
-    ``$$`` opens or closes an equation."""
-    path = CONTENT / f"{exp_id}.md"
-    if not path.is_file():
-        return []
-    blocks: list[tuple[str, str]] = []
-    kind, lines = "md", []
-    for line in path.read_text(encoding="utf-8").splitlines() + ["$$"]:
-        if line.strip() != "$$":
-            lines.append("##" + line if kind == "md" and line.startswith("## ") else line)  # h4 in a panel
-            continue
-        text = "\n".join(lines).strip()
-        if text:
-            blocks.append((kind, text))
-        kind, lines = ("latex" if kind == "md" else "md"), []
-    return blocks
-
-
-def lesson(exp: Experiment) -> None:
-    """The experiment's lesson (content/<id>.md) in one folded line: markdown, equations by st.latex."""
-    blocks = lesson_blocks(exp.id)
-    if blocks:
-        with st.expander("Lesson: the equations, the article, three things to try", expanded=False,
-                         icon=":material/school:"):
-            if exp.article:
-                st.caption(f"After the article “{exp.article}”.")
-            for kind, text in blocks:
-                if kind == "latex":
-                    st.latex(text)
-                else:
-                    st.markdown(text)

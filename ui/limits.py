@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 
 from rnn_core.experiments import Experiment, get_experiment
+from rnn_core.i18n import _
 from rnn_core.schema import Knob
 
 from .plotstyle import nice_ceil
@@ -114,16 +115,15 @@ def refusal(knob: Knob, value: Any, lim: Limits, on_grid: bool = True) -> str:
         ok = w in grid if on_grid else grid[0] <= w <= grid[-1]
     else:
         ok = clamp(knob, w, lim) == w
-    return "" if ok else f"this page offers {describe(knob, lim)}"
+    return "" if ok else _("this page offers {range}").format(range=describe(knob, lim))
 
 
 def describe(knob: Knob, lim: Limits) -> str:
     """The range a page offers, in words: "1 … 256", "1e-05 … 1 on its grid", "off, value, norm"."""
     if knob.widget_kind == "grid":
         grid = lim.grids[knob.name]
-        return f"{grid[0]:g} … {grid[-1]:g} on its grid"
+        return _("{lo} … {hi} on its grid").format(lo=f"{grid[0]:g}", hi=f"{grid[-1]:g}")
     if knob.kind == "choice":
         return ", ".join(knob.choices)
-    top = lim.hi(knob)
-    text = f"{knob.format(knob.lo)} … {knob.format(top)}"
-    return text + (f" or {knob.none}" if knob.none else "")
+    text = f"{knob.format(knob.lo)} … {knob.format(lim.hi(knob))}"
+    return _("{range} or {none}").format(range=text, none=knob.none) if knob.none else text

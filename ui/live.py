@@ -17,10 +17,12 @@ from typing import Any
 
 import streamlit as st
 
+from rnn_core import i18n
 from rnn_core.compare import lockstep
 from rnn_core.config import RunConfig
 from rnn_core.cost import estimate
 from rnn_core.experiments import Task, get_experiment
+from rnn_core.i18n import _
 from rnn_core.trainer import Trainer
 
 from . import words
@@ -95,10 +97,12 @@ def sync(page: PageRuns, runs: list[RunConfig], preset: str, data: Any = None,
         fresh = start(page.exp_id, runs, preset, data, tag)
         fresh.playing, fresh.flags = page.playing, page.flags   # buttons pressed with the change count
         if tag != page.tag:
-            return fresh, (f"Comparing {len(runs)} runs: {tag}, step 0." if tag else "One run again, step 0.")
-        what = f"{words.names(changed)} changed" if changed else (
-            f"training on {data.name}" if data else "the built-in data")
-        return fresh, f"New model ({what}): {model_summary(runs[0])}, step 0."
+            return fresh, (_("Comparing {n} runs: {spec}, step 0.").format(n=len(runs), spec=tag) if tag
+                           else _("One run again, step 0."))
+        what = _("{names} changed").format(names=words.names(changed)) if changed else (
+            _("training on {file}").format(file=data.name) if data else _("the built-in data"))
+        return fresh, _("New model ({what}): {model}, step 0.").format(what=what,
+                                                                       model=model_summary(runs[0]))
     applied, was_done = [], page.done
     afford(runs, [state.trainer.task for state in page.runs])    # a bigger batch costs more
     with TICK_GATE:
@@ -108,7 +112,7 @@ def sync(page: PageRuns, runs: list[RunConfig], preset: str, data: Any = None,
                 state.snap = state.trainer.snapshot()       # totals and the end of the run may have moved
     if not applied:
         return page, None
-    when = "press Train to continue with it" if was_done else "applied to the running model"
+    when = _("press Train to continue with it") if was_done else _("applied to the running model")
     return page, f"{words.changes(applied)}: {when}."
 
 
@@ -149,37 +153,37 @@ def _continue(page: PageRuns) -> str | None:
             restored = state.trainer.extend()
             state.snap = state.trainer.snapshot()
             if was is not None and said is None:
-                said = (f"Resuming with the weights of step {restored:,}, the last point drawn before the "
-                        "stop, and the settings now in force." if restored is not None else
-                        "Resuming with the settings now in force.")
+                said = (_("Resuming with the weights of step {step}, the last point drawn before the "
+                          "stop, and the settings now in force.").format(step=i18n.integer(restored))
+                        if restored is not None else _("Resuming with the settings now in force."))
     if said is not None:
         return said
     if ended:
-        return f"Continuing for another {ended[0].trainer.cfg.epochs:,} epochs."
+        return _("Continuing for another {epochs}.").format(epochs=words.epochs(ended[0].trainer.cfg.epochs))
     return None
 
 
 def controls(page: PageRuns, row: Any) -> None:
     """Train / Pause, Step, Reset and Defaults, into ``row`` (a horizontal container)."""
     ended = page.done and not page.playing
-    label = "Pause" if page.playing else "Continue" if ended else "Train"
+    label = _("Pause") if page.playing else _("Continue") if ended else _("Train")
     pressed = row.button(label, key="train_toggle", type="primary",
                icon=":material/pause:" if page.playing else ":material/play_arrow:",
                on_click=request, args=(page.exp_id, "toggle"),
-               help="Train live; press again to pause." if not ended else
-               "Go on training: another block of epochs, or from the last point drawn before a stop.")
-    pressed |= row.button("Step", key="step", icon=":material/skip_next:", on_click=request,
-                          args=(page.exp_id, "step"), help="One optimizer update.")
-    pressed |= row.button("Reset", key="reset", icon=":material/restart_alt:", on_click=request,
-                          args=(page.exp_id, "reset"), help="New weights, step 0, the same settings.")
-    row.button("Defaults", key="defaults", icon=":material/settings_backup_restore:",
-               on_click=request_defaults, help="Every knob back to the preset's value.")
+               help=_("Train live; press again to pause.") if not ended else
+               _("Go on training: another block of epochs, or from the last point drawn before a stop."))
+    pressed |= row.button(_("Step"), key="step", icon=":material/skip_next:", on_click=request,
+                          args=(page.exp_id, "step"), help=_("One optimizer update."))
+    pressed |= row.button(_("Reset"), key="reset", icon=":material/restart_alt:", on_click=request,
+                          args=(page.exp_id, "reset"), help=_("New weights, step 0, the same settings."))
+    row.button(_("Defaults"), key="defaults", icon=":material/settings_backup_restore:",
+               on_click=request_defaults, help=_("Every knob back to the preset's value."))
     heard, session().click_heard = session().click_heard, False
     if pressed and not heard:
         # a click whose callback never ran: it reached a new session (the server restarted and the
         # tab reconnected); the run is new, built from the link's settings
-        st.info("The server restarted, so this is a new run with the settings in this page's link. "
-                "Press the button again.", icon=":material/restart_alt:")
+        st.info(_("The server restarted, so this is a new run with the settings in this page's link. "
+                  "Press the button again."), icon=":material/restart_alt:")
 
 
 def advance(page: PageRuns, seconds: float, cap: int | None = None) -> None:
@@ -231,6 +235,7 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
 
     @st.fragment(run_every=RUN_EVERY if timer else None)
     def _live() -> None:
+        i18n.set_language(session().lang or i18n.DEFAULT)   # this tick's thread speaks the page's language
         ps = page_state(exp_id)
         p = ps.runs
         if p is None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from rnn_core.experiments import Experiment
+from rnn_core.i18n import _
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 
@@ -21,4 +22,4 @@ def page_file(exp: Experiment) -> Path:
 
 def page_of(exp: Experiment) -> st.Page:
     """The navigation page of an experiment."""
-    return st.Page(page_file(exp), title=exp.title, icon=exp.icon, url_path=exp.url_path)
+    return st.Page(page_file(exp), title=_(exp.title), icon=exp.icon, url_path=exp.url_path)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from rnn_core.experiments import Experiment
+from rnn_core.i18n import _
 
 from . import words
 from .state import WIDGETS
@@ -43,8 +44,10 @@ def unknown_shown(exp: Experiment) -> str | None:
     if not odd:
         return None
     names = ", ".join(repr(k[:30]) for k in odd[:5]) + (" …" if len(odd) > 5 else "")
-    return (f"Ignored show={names} from the link: not a setting of this page"
-            + ("; every setting is shown." if shown(exp) is None else "."))
+    if shown(exp) is None:
+        return _("Ignored show={names} from the link: not a setting of this page; every setting is "
+                 "shown.").format(names=names)
+    return _("Ignored show={names} from the link: not a setting of this page.").format(names=names)
 
 
 def style() -> None:
@@ -91,11 +94,12 @@ def share_link(exp: Experiment) -> str:
 
 def share(exp: Experiment) -> None:
     """"Share this setup": the link to copy, with presenter mode and the knobs to show."""
-    with st.popover("Share", icon=":material/share:", help="The link of this setup, to copy."):
-        st.checkbox("Presenter mode", key=WIDGETS["share_present"], value=presenting(),
-                    help="Larger text and charts, the sidebar folded away: readable from the back of a room.")
-        st.multiselect("Show only these knobs", list(exp.knobs), key=WIDGETS["share_show"],
+    with st.popover(_("Share"), icon=":material/share:", help=_("The link of this setup, to copy.")):
+        st.checkbox(_("Presenter mode"), key=WIDGETS["share_present"], value=presenting(),
+                    help=_("Larger text and charts, the sidebar folded away: readable from the back of a "
+                           "room."))
+        st.multiselect(_("Show only these knobs"), list(exp.knobs), key=WIDGETS["share_show"],
                        default=list(shown(exp) or ()), format_func=words.label,
-                       help="The others keep this setup's values and are not shown.")
+                       help=_("The others keep this setup's values and are not shown."))
         st.code(share_link(exp), language=None, wrap_lines=True)
-        st.caption("Copy it with the button in the box's corner.")
+        st.caption(_("Copy it with the button in the box's corner."))

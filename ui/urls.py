@@ -77,6 +77,17 @@ def _contradicted(exp: Experiment, chosen: dict[str, Any]) -> dict[str, str]:
     return out
 
 
+def keep(values: dict[str, str], defaults: dict[str, str]) -> None:
+    """Keep in the URL the knobs the app binds itself (``values``, as the URL writes them): a value that
+    differs from its default is there, one that does not is not (as Streamlit does for bound widgets)."""
+    for name, text in values.items():
+        if text != defaults.get(name):
+            if st.query_params.get(name) != text:
+                st.query_params[name] = text
+        elif name in st.query_params:
+            del st.query_params[name]
+
+
 def say_notices() -> None:
     """The notices kept for this run, as toasts, once."""
     notes, session().notices = session().notices, []
