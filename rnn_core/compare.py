@@ -20,6 +20,7 @@ from typing import Any
 from . import schema
 from .config import RunConfig
 from .experiments import Experiment
+from .i18n import _, ngettext
 from .snapshot import Stop
 from .trainer import Trainer
 
@@ -65,22 +66,24 @@ def parse_spec(text: str, exp: Experiment, check: Check | None = None) -> Spec:
     name, sep, rest = str(text).replace("=", ":", 1).partition(":")
     name = name.strip()
     if not sep or not rest.strip():
-        raise ValueError(f"compare: got {text[:60]!r}, expected knob:value1,value2[,value3], "
-                         "e.g. bptt_truncate:1,full")
+        raise ValueError(_("compare: got {text}, expected knob:value1,value2[,value3], e.g. "
+                           "bptt_truncate:1,full").format(text=repr(text[:60])))
     if name not in exp.knobs or name in NOT_COMPARED:
         allowed = ", ".join(k for k in exp.knobs if k not in NOT_COMPARED)
-        raise ValueError(f"compare: {name[:30]!r} is not a setting this page can compare; expected one of "
-                         f"{allowed}")
+        raise ValueError(_("compare: {name} is not a setting this page can compare; expected one of "
+                           "{allowed}").format(name=repr(name[:30]), allowed=allowed))
     texts = [t.strip() for t in rest.split(",") if t.strip()]
     if not MIN_RUNS <= len(texts) <= MAX_RUNS:
-        raise ValueError(f"compare: got {len(texts)} value(s) of {name}, expected {MIN_RUNS} or {MAX_RUNS}")
+        raise ValueError(ngettext("compare: got {n} value(s) of {name}, expected {least} or {most}",
+                                  "compare: got {n} value(s) of {name}, expected {least} or {most}",
+                                  len(texts)).format(n=len(texts), name=name, least=MIN_RUNS, most=MAX_RUNS))
     values = tuple(exp.knob(name).parse(t) for t in texts)
     for v in values:
         if check is not None:
             check(name, v)
     if len(set(values)) != len(values):
-        raise ValueError(f"compare: the values of {name} repeat ({', '.join(t[:20] for t in texts)}), "
-                         "expected different ones")
+        raise ValueError(_("compare: the values of {name} repeat ({values}), expected different ones").format(
+            name=name, values=", ".join(t[:20] for t in texts)))
     return Spec(name, values)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema
+from .i18n import _
 
 CELLS = schema.KNOB["cell"].choices
 ACTIVATIONS = schema.KNOB["activation"].choices
@@ -28,28 +29,28 @@ TARGETS = ("last", "all")
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     """Raise ValueError unless ``value`` is one of ``choices``."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name}: got {value!r}, expected one of {', '.join(map(repr, choices))}")
+        raise ValueError(schema.refusal(name, repr(value), schema.one_of(choices)))
 
 
 def check_int(name: str, value: Any, lo: int, hi: int | None = None) -> None:
     """Raise ValueError unless ``value`` is an int in [lo, hi]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name}: got {value!r}, expected an integer")
+        raise ValueError(schema.refusal(name, repr(value), schema.number_words("int", None, None)))
     if value < lo or (hi is not None and value > hi):
-        upper = "" if hi is None else f" and <= {hi}"
-        raise ValueError(f"{name}: got {value}, expected an integer >= {lo}{upper}")
+        expected = schema.number_words("int", str(lo), None if hi is None else str(hi))
+        raise ValueError(schema.refusal(name, str(value), expected))
 
 
 def check_float(name: str, value: Any, lo: float, hi: float | None = None,
                 lo_open: bool = False) -> None:
     """Raise ValueError unless ``value`` is a finite real number in the given range."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name}: got {value!r}, expected a number")
+        raise ValueError(schema.refusal(name, repr(value), _("a number")))
     v = float(value)
     bad_lo = v <= lo if lo_open else v < lo
     if not (v == v) or v in (float("inf"), float("-inf")) or bad_lo or (hi is not None and v > hi):
-        rng = f"{'>' if lo_open else '>='} {lo}" + ("" if hi is None else f" and <= {hi}")
-        raise ValueError(f"{name}: got {value!r}, expected a finite number {rng}")
+        expected = schema.number_words("float", str(lo), None if hi is None else str(hi), lo_open)
+        raise ValueError(schema.refusal(name, repr(value), expected))
 
 
 def _check_knobs(cfg: Any) -> None:
@@ -79,8 +80,8 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _check_knobs(self)
         if self.cell != "rnn" and self.backend != "torch":
-            raise ValueError(f"cell: got {self.cell!r} with backend {self.backend!r}, "
-                             "expected backend='torch' for lstm/gru")
+            raise ValueError(_("cell: got {cell} with backend {backend}, expected backend='torch' for "
+                               "lstm/gru").format(cell=repr(self.cell), backend=repr(self.backend)))
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class TaskConfig:
         return cls(tuple(values.items()))
 
     def __post_init__(self) -> None:
-        names = [k for k, _ in self.items]
+        names = [k for k, _value in self.items]
         if len(set(names)) != len(names) or not all(isinstance(k, str) for k in names):
             raise ValueError(f"task: got names {names}, expected distinct setting names")
 
@@ -127,7 +128,7 @@ class TaskConfig:
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(k for k, _ in self.items)
+        return tuple(k for k, _value in self.items)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.items)
@@ -160,7 +161,8 @@ class RunConfig:
         known = set().union(*names.values())
         unknown = sorted(set(changes) - known)
         if unknown:
-            raise ValueError(f"settings: got unknown names {unknown}, expected names from {sorted(known)}")
+            raise ValueError(_("settings: got unknown names {names}, expected names from {known}").format(
+                names=unknown, known=sorted(known)))
         pick = {g: {k: v for k, v in changes.items() if k in n} for g, n in names.items()}
         return RunConfig(dataclasses.replace(self.model, **pick["model"]),
                          dataclasses.replace(self.train, **pick["train"]), self.task.replace(**pick["task"]))

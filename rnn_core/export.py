@@ -11,12 +11,14 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npy
 
+from .i18n import N_, _, integer, ngettext
 from .messages import brief, capped_errors, clip
 from .snapshot import Record
 
 MAX_NPZ_BYTES = 5 * 1024 * 1024      # the app's upload limit
 CSV_COLUMNS = ("step", "epoch", "train_loss", "val_loss", "grad_norm_before", "grad_norm_after",
                "clip_fraction", "wall_time", "lr", "clip_mode", "clip", "bptt_truncate", "event")
+NOT_NPZ = N_("weights file: not a .npz archive, expected the .npz this app downloads")
 
 
 def _cell(v: object) -> str:
@@ -52,11 +54,12 @@ def _open_zip(raw: bytes, expected: dict[str, np.ndarray]) -> zipfile.ZipFile:
         z = zipfile.ZipFile(io.BytesIO(raw))
         total = sum(info.file_size for info in z.infolist())
     except Exception:  # noqa: BLE001 -- zipfile raises BadZipFile, OSError, NotImplementedError, … on bad bytes
-        raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads") from None
+        raise ValueError(_(NOT_NPZ)) from None
     if total > limit:
         z.close()
-        raise ValueError(f"weights file: it unpacks to {total / 1e6:.1f} MB, far more than the current "
-                         "model's weights; expected the .npz this app downloads for this model")
+        raise ValueError(_("weights file: it unpacks to {mb} MB, far more than the current model's weights; "
+                           "expected the .npz this app downloads for this model").format(
+            mb=f"{total / 1e6:.1f}"))
     return z
 
 
@@ -64,9 +67,13 @@ def _members(z: zipfile.ZipFile, expected: dict[str, np.ndarray]) -> dict[str, s
     """The member holding each array, by array name (as numpy names them: without ".npy")."""
     members = {name.removesuffix(".npy"): name for name in z.namelist()}
     if set(members) != set(expected):
-        raise ValueError(f"weights file: got {len(members):,} arrays ({brief(sorted(members))}), expected "
-                         f"{len(expected)}: {', '.join(sorted(expected))} (was it saved from another cell "
-                         "or experiment?)")
+        raise ValueError(ngettext(
+            "weights file: got {n} array ({names}), expected {count}: {expected} (was it saved from another "
+            "cell or experiment?)",
+            "weights file: got {n} arrays ({names}), expected {count}: {expected} (was it saved from another "
+            "cell or experiment?)", len(members)).format(
+                n=integer(len(members)), names=brief(sorted(members)), count=len(expected),
+                expected=", ".join(sorted(expected))))
     return members
 
 
@@ -76,22 +83,24 @@ def _header(z: zipfile.ZipFile, member: str, k: str) -> tuple[tuple[int, ...], n
         with z.open(member) as f:
             version = npy.read_magic(f)
             read = {(1, 0): npy.read_array_header_1_0, (2, 0): npy.read_array_header_2_0}[version]
-            shape, _, dtype = read(f)
+            shape, _fortran_order, dtype = read(f)
     except Exception:  # noqa: BLE001 -- zip and .npy readers raise many types; each means "not an array"
-        raise ValueError(f"weights file: {k} is not a .npy array, expected the .npz this app "
-                         "downloads") from None
+        raise ValueError(_("weights file: {name} is not a .npy array, expected the .npz this app "
+                           "downloads").format(name=k)) from None
     return shape, dtype
 
 
 def _check_header(k: str, shape: tuple[int, ...], dtype: np.dtype, ref: np.ndarray) -> None:
     if dtype.hasobject:
-        raise ValueError("weights file: it contains pickled Python objects, which are never "
-                         "loaded; expected plain numeric arrays")
+        raise ValueError(_("weights file: it contains pickled Python objects, which are never "
+                           "loaded; expected plain numeric arrays"))
     if dtype.kind not in "fiu":
-        raise ValueError(f"weights file: {k} has dtype {clip(str(dtype))}, expected numbers")
+        raise ValueError(_("weights file: {name} has dtype {dtype}, expected numbers").format(
+            name=k, dtype=clip(str(dtype))))
     if shape != ref.shape:
-        raise ValueError(f"weights file: {k} has shape {clip(str(shape))}, expected {ref.shape} for the "
-                         "current model (set the same hidden size, cell and data first)")
+        raise ValueError(_("weights file: {name} has shape {shape}, expected {expected} for the current "
+                           "model (set the same hidden size, cell and data first)").format(
+            name=k, shape=clip(str(shape)), expected=ref.shape))
 
 
 def _read(z: zipfile.ZipFile, member: str, k: str, ref: np.ndarray) -> np.ndarray:
@@ -101,22 +110,24 @@ def _read(z: zipfile.ZipFile, member: str, k: str, ref: np.ndarray) -> np.ndarra
         with z.open(member) as f:
             a = npy.read_array(f, allow_pickle=False)
     except Exception as e:  # noqa: BLE001 -- a damaged member: zlib, lzma, CRC, EOF, format errors
-        raise ValueError(f"weights file: {k} could not be read ({clip(str(e), 60)}); expected the .npz "
-                         "this app downloads") from None
+        raise ValueError(_("weights file: {name} could not be read ({error}); expected the .npz this app "
+                           "downloads").format(name=k, error=clip(str(e), 60))) from None
     return _cast(k, a, ref.dtype)
 
 
 def _cast(k: str, a: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """``a`` in the model's dtype; ValueError if it has NaN or inf, before or after the cast."""
     if not np.all(np.isfinite(a)):
-        raise ValueError(f"weights file: {k} contains NaN or inf, expected finite numbers")
+        raise ValueError(_("weights file: {name} contains NaN or inf, expected finite numbers").format(
+            name=k))
     with np.errstate(over="ignore"):
         out = a.astype(dtype)
     if not np.all(np.isfinite(out)):
         peak = float(np.max(np.abs(a.astype(np.float64))))
-        raise ValueError(f"weights file: {k} has values up to {peak:.3g}, too large for {dtype} (which holds "
-                         f"at most {float(np.finfo(dtype).max):.3g}); expected the weights of a model that "
-                         "trained without overflowing")
+        raise ValueError(_("weights file: {name} has values up to {peak}, too large for {dtype} (which holds "
+                           "at most {most}); expected the weights of a model that trained without "
+                           "overflowing").format(name=k, peak=f"{peak:.3g}", dtype=dtype,
+                                                 most=f"{float(np.finfo(dtype).max):.3g}"))
     return out
 
 
@@ -135,11 +146,12 @@ def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.nd
         raise ValueError(f"weights file: got {type(raw).__name__}, expected the file's bytes")
     raw = bytes(raw)
     if not raw:
-        raise ValueError("weights file: got an empty file, expected a .npz saved by this app")
+        raise ValueError(_("weights file: got an empty file, expected a .npz saved by this app"))
     if len(raw) > MAX_NPZ_BYTES:
-        raise ValueError(f"weights file: got {len(raw) / 1e6:.1f} MB, expected at most 5 MB")
+        raise ValueError(_("weights file: got {mb} MB, expected at most 5 MB").format(
+            mb=f"{len(raw) / 1e6:.1f}"))
     if not raw.startswith(b"PK"):        # an .npz is a zip archive
-        raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads")
+        raise ValueError(_(NOT_NPZ))
     with _open_zip(raw, expected) as z:
         members = _members(z, expected)
         return {k: _read(z, members[k], k, ref) for k, ref in expected.items()}

@@ -15,6 +15,8 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
+from .i18n import _, integer
+
 MAX_MESSAGE = 300       # characters: the longest message a person is shown
 WIDTH = 40              # characters: the longest piece of a file quoted in a message
 MOST = 5                # items of a list named before "and N more"
@@ -41,9 +43,9 @@ def brief(items: Iterable[object], most: int = MOST, show: Callable[[str], str] 
     shown = [show(clip(str(item), width)) for item in items[:most]]
     rest = len(items) - len(shown)
     if rest:
-        return f"{', '.join(shown)} and {rest:,} more"
+        return _("{items} and {n} more").format(items=", ".join(shown), n=integer(rest))
     if len(shown) > 1:
-        return f"{', '.join(shown[:-1])} and {shown[-1]}"
+        return _("{items} and {last}").format(items=", ".join(shown[:-1]), last=shown[-1])
     return "".join(shown)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from .config import RunConfig
 from .contract import Model
 from .dynamics import Spectrum
+from .i18n import _
 from .model import build_model
 from .schema import format_value
 
@@ -48,14 +49,16 @@ class Stop:
     value: float | None = None         # the loss that was not finite, if that was the cause
     detail: str = ""                   # the error's own text, for "evaluation" and "error"
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:          # in the current language
         if self.kind == "diverged":
-            return f"the loss became {self.value:.3g} at step {self.step}"
+            return _("the loss became {value} at step {step}").format(value=f"{self.value:.3g}",
+                                                                       step=self.step)
         if self.kind == "overflow":
-            return f"the weights overflowed at step {self.step}"
+            return _("the weights overflowed at step {step}").format(step=self.step)
         if self.kind == "evaluation":
-            return f"evaluating the model failed at step {self.step} ({self.detail})"
-        return f"training failed at step {self.step} ({self.detail})"
+            return _("evaluating the model failed at step {step} ({detail})").format(step=self.step,
+                                                                                      detail=self.detail)
+        return _("training failed at step {step} ({detail})").format(step=self.step, detail=self.detail)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .contract import Model
+from .i18n import _
 
 END = "\n"                      # end-of-name token, vocabulary index 0
 MAX_VOCAB = 100                 # distinct characters a corpus may use (keeps a session's model small)
@@ -57,8 +58,9 @@ class Vocab:
         if not ok.all():
             bad = sorted({chr(c) for c in cps[~ok]})
             shown = ", ".join(repr(c) for c in bad[:10])
-            raise ValueError(f"text: got characters the model does not know ({shown}); expected only "
-                             f"{''.join(c for c in self.chars if c != END)!r}")
+            known = "".join(c for c in self.chars if c != END)
+            raise ValueError(_("text: got characters the model does not know ({unknown}); expected only "
+                               "{known}").format(unknown=shown, known=repr(known)))
         return ids[pos]
 
     def decode(self, ids: np.ndarray | list[int]) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .decoding import decode
+from .i18n import _, ngettext
 from .messages import brief, capped_errors, clip
 
 MIN_SERIES = 20                 # fewest values in a series
@@ -27,7 +28,7 @@ class ColumnInfo:
     """One column of an uploaded CSV."""
 
     index: int                  # 0-based: pass it as ``column`` to choose this column
-    name: str                   # its header, or "column <index>" in a file without a header row
+    name: str                   # its header, or "column <index>" (translated) in a file without a header row
     numbers: int                # cells that are numbers (NaN and inf count: they are refused later)
     rows: int                   # data rows (the header row excluded)
 
@@ -67,8 +68,9 @@ def _rows(text: str) -> tuple[list[list[str]], str]:
             if len(widths) == 1 and widths.pop() > 1:
                 return list(csv.reader(lines, delimiter=delim)), delim
     except csv.Error as e:                       # e.g. a field longer than the csv module allows
-        raise ValueError(f"The file could not be read as a CSV ({clip(str(e), 60)}). Please upload a CSV "
-                         "with one value per line or one column of numbers.") from None
+        raise ValueError(_("The file could not be read as a CSV ({error}). Please upload a CSV with one "
+                           "value per line or one column of numbers.").format(
+            error=clip(str(e), 60))) from None
     return [[ln] for ln in lines], ","
 
 
@@ -89,7 +91,8 @@ def _table(raw: bytes) -> _Table:
     header = None if first_numeric else [c.strip() for c in rows[0]]
     data = rows if header is None else rows[1:]
     if not data:
-        raise ValueError(f"The file has a header row but no values; at least {MIN_SERIES} are needed.")
+        raise ValueError(_("The file has a header row but no values; at least {least} are needed.").format(
+            least=MIN_SERIES))
     return _Table(header, data, dc, encoding)
 
 
@@ -97,7 +100,8 @@ def _columns(t: _Table) -> list[ColumnInfo]:
     width = max(len(r) for r in t.data)
     out = []
     for j in range(width):
-        name = t.header[j] if t.header and j < len(t.header) and t.header[j] else f"column {j}"
+        header = t.header[j] if t.header and j < len(t.header) else ""
+        name = header or _("column {column}").format(column=j)
         numbers = sum(1 for r in t.data if j < len(r) and _number(r[j], t.decimal_comma) is not None)
         out.append(ColumnInfo(j, name, numbers, len(t.data)))
     return out
@@ -116,25 +120,31 @@ def _value_named(numeric: list[ColumnInfo]) -> ColumnInfo | None:
 
 
 def _label(c: ColumnInfo, header: list[str] | None) -> str:
-    """How a page names a column: "column 'temperature'", or "column 2" in a file without a header."""
-    return f"column {clip(c.name)!r}" if header else f"column {c.index}"
+    """How a sentence names a column after the word "column": 'temperature' (its header, quoted), or 2
+    (its number) in a file without a header."""
+    return repr(clip(c.name)) if header else str(c.index)
 
 
 def _default(columns: list[ColumnInfo], header: list[str] | None) -> tuple[ColumnInfo, str]:
     """The column trained on when none is chosen, and a sentence that says which and why."""
     numeric = [c for c in columns if c.numeric]
     if not numeric:
-        raise ValueError("The file has no column made only of numbers. Please upload a CSV with one "
-                         "column of numbers (a header row is optional).")
+        raise ValueError(_("The file has no column made only of numbers. Please upload a CSV with one "
+                           "column of numbers (a header row is optional)."))
     named = _value_named(numeric)
     chosen = named or numeric[-1]
-    what = f"Training on {_label(chosen, header)}"
-    others = brief([_label(c, header) for c in numeric if c is not chosen], most=3, width=60)
+    column = _label(chosen, header)
+    others = brief([_("column {column}").format(column=_label(c, header))
+                    for c in numeric if c is not chosen], most=3, width=60)
     if len(numeric) == 1:
-        return chosen, f"{what}, the only column made only of numbers."
-    if named is not None:
-        return chosen, f"{what}: its name says it holds the values (also made only of numbers: {others})."
-    return chosen, f"{what}, the last column made only of numbers (also made only of numbers: {others})."
+        why = _("Training on column {column}, the only column made only of numbers.")
+    elif named is not None:
+        why = _("Training on column {column}: its name says it holds the values (also made only of numbers: "
+                "{others}).")
+    else:
+        why = _("Training on column {column}, the last column made only of numbers (also made only of "
+                "numbers: {others}).")
+    return chosen, why.format(column=column, others=others)
 
 
 def _pick(columns: list[ColumnInfo], header: list[str] | None, column: str | int) -> ColumnInfo:
@@ -144,38 +154,55 @@ def _pick(columns: list[ColumnInfo], header: list[str] | None, column: str | int
         raise ValueError(f"column: got {clip(repr(column))}, expected a column name, a column number or None")
     if isinstance(column, int):
         if not 0 <= column < width:
-            raise ValueError(f"There is no column number {column}: the file has {width} column(s), "
-                             f"numbered 0 to {width - 1}.")
+            raise ValueError(ngettext("There is no column number {column}: the file has {n} column(s), "
+                                      "numbered 0 to {last}.",
+                                      "There is no column number {column}: the file has {n} column(s), "
+                                      "numbered 0 to {last}.", width).format(column=column, n=width,
+                                                                            last=width - 1))
         return columns[column]
     if header is None:
-        raise ValueError(f"The file has no header row, so there is no column named {clip(column)!r}. "
-                         f"Pick a column by number (0 to {width - 1}).")
+        raise ValueError(_("The file has no header row, so there is no column named {column}. Pick a column "
+                           "by number (0 to {last}).").format(column=repr(clip(column)), last=width - 1))
     wanted = [c.name.strip().lower() for c in columns]
     if column.strip().lower() not in wanted:
-        raise ValueError(f"There is no column named {clip(column)!r}. The columns are: "
-                         f"{brief(c.name for c in columns)}.")
+        raise ValueError(_("There is no column named {column}. The columns are: {columns}.").format(
+            column=repr(clip(column)), columns=brief(c.name for c in columns)))
     return columns[wanted.index(column.strip().lower())]
 
 
-def _values(t: _Table, j: int, label: str) -> np.ndarray:
-    """Column ``j`` as float64; ValueError naming the row of the first cell that cannot be learned."""
+def _cell_problem(cell: str, v: float | None, column: str, row: int) -> str | None:
+    """Why the cell in ``row`` of ``column`` cannot be learned (a message); None if it can."""
+    if v is None and not cell:
+        why = _("{column}, row {row} is empty. Every value must be a number.")
+    elif v is None:
+        why = _("{column}, row {row} has {cell}, which is not a number. Every value must be a number.")
+    elif not math.isfinite(v):
+        why = _("{column}, row {row} has {cell}: NaN or infinite values cannot be learned from. Please "
+                "remove or fill them in.")
+    elif abs(v) > MAX_ABS:
+        why = _("{column}, row {row} has {number}, too large: the model computes with values between "
+                "-{most} and {most}. Please divide the column by a power of ten.")
+    else:
+        return None
+    return why.format(column=column, row=row, cell=repr(clip(cell, 20)), number=clip(cell, 20),
+                      most=f"{MAX_ABS:g}")
+
+
+def _values(t: _Table, j: int, column: str) -> np.ndarray:
+    """Column ``j`` as float64; ValueError naming the row of the first cell that cannot be learned.
+    ``column``: how the messages name it, "Column 'temperature'" or "Column number 2"."""
     values = []
     for i, r in enumerate(t.data, start=2 if t.header else 1):
         cell = r[j].strip() if j < len(r) else ""
         v = _number(cell, t.decimal_comma)
-        if v is None:
-            what = "is empty" if not cell else f"has {clip(cell, 20)!r}, which is not a number"
-            raise ValueError(f"Column {label}, row {i} {what}. Every value must be a number.")
-        if not math.isfinite(v):
-            raise ValueError(f"Column {label}, row {i} has {clip(cell, 20)!r}: NaN or infinite values "
-                             "cannot be learned from. Please remove or fill them in.")
-        if abs(v) > MAX_ABS:
-            raise ValueError(f"Column {label}, row {i} has {clip(cell, 20)}, too large: the model computes "
-                             f"with values between -{MAX_ABS:g} and {MAX_ABS:g}. Please divide the column by "
-                             "a power of ten.")
+        problem = _cell_problem(cell, v, column, i)
+        if problem is not None:
+            raise ValueError(problem)
         values.append(v)
     if len(values) < MIN_SERIES:
-        raise ValueError(f"Column {label} has only {len(values)} values; at least {MIN_SERIES} are needed.")
+        raise ValueError(ngettext("{column} has only {n} value; at least {least} are needed.",
+                                  "{column} has only {n} values; at least {least} are needed.",
+                                  len(values)).format(column=column, n=len(values), least=MIN_SERIES))
     return np.asarray(values, dtype=np.float64)
 
 
@@ -200,9 +227,10 @@ def read_series(raw: bytes, column: str | int | None = None) -> Series:
         chosen, reason = _default(columns, t.header)
     else:
         chosen = _pick(columns, t.header, column)
-        reason = f"Training on {_label(chosen, t.header)}, as chosen."
-    label = repr(clip(chosen.name)) if t.header else f"number {chosen.index}"
-    values = _values(t, chosen.index, label)
+        reason = _("Training on column {column}, as chosen.").format(column=_label(chosen, t.header))
+    named = (_("Column {name}").format(name=repr(clip(chosen.name))) if t.header
+             else _("Column number {index}").format(index=chosen.index))
+    values = _values(t, chosen.index, named)
     numeric = tuple(c.name for c in columns if c.numeric)
     return Series(values, chosen.name, chosen.index, numeric, reason, t.encoding)
 

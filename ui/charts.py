@@ -9,6 +9,8 @@ from typing import Any
 
 import streamlit as st
 
+from rnn_core.i18n import _
+
 from . import liveplot, present
 from .plotstyle import HEIGHT
 
@@ -28,7 +30,7 @@ def chart(make: Callable[[], Any], chart_key: str, height: int = CHART_HEIGHT) -
         fig = make()
     except Exception as e:  # noqa: BLE001 -- a broken plot must not take the page down
         LOG.exception("figure %s failed", chart_key)
-        st.warning(f"This plot could not be drawn: {e}")
+        st.warning(_("This plot could not be drawn: {error}").format(error=e))
         return
     if present.presenting():
         fig = present.scale_figure(fig if isinstance(fig, dict) else fig.to_plotly_json())
@@ -42,4 +44,4 @@ def guarded(panel: Callable[[Any], None], state: Any) -> None:
         panel(state)
     except Exception as e:  # noqa: BLE001
         LOG.exception("panel %s failed", getattr(panel, "__name__", panel))
-        st.warning(f"This panel could not be drawn: {e}")
+        st.warning(_("This panel could not be drawn: {error}").format(error=e))

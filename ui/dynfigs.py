@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from .plotstyle import COLORS, empty_figure, hint, log_axis, log_range, make_figure, positive
+from rnn_core.i18n import _, integer, ngettext, number
+
+from .plotstyle import COLORS, empty_figure, fill, hint, log_axis, log_range, make_figure, positive
 
 CIRCLE = np.exp(1j * np.linspace(0, 2 * np.pi, 181))
 
@@ -20,9 +22,9 @@ def spectrum_figure(snap: Any) -> go.Figure:
     ∂s_t/∂s_{t−1} against 1 (the LSTM's over its whole state [h, c])."""
     sp = getattr(snap, "spectrum", None)
     if sp is None or not sp.finite:
-        return empty_figure("Eigenvalues against the unit circle", "real part", "imaginary part",
+        return empty_figure(_("Eigenvalues against the unit circle"), _("real part"), _("imaginary part"),
                             uirevision="spectrum", x_range=(-1.5, 1.5), y_range=(-1.5, 1.5),
-                            text="no finite weights" if sp is not None else "Press Train to start")
+                            text=_("no finite weights") if sp is not None else None)
     if sp.cell == "rnn":
         return _eigen_plane(sp)
     return _singular_values(sp)
@@ -37,14 +39,15 @@ def _eigen_plane(sp: Any) -> go.Figure:
                     marker={"color": "rgba(0,0,0,0)", "size": 8,
                             "line": {"color": COLORS["true"], "width": 1.5}},
                     hovertemplate="λ = %{x:.3f} %{y:+.3f}i<extra>W_hh</extra>")
-    ej = go.Scatter(x=j.real, y=j.imag, mode="markers", name="mean step Jacobian",
+    ej = go.Scatter(x=j.real, y=j.imag, mode="markers", name=_("mean step Jacobian"),
                     marker={"color": COLORS["pred"], "size": 7},
-                    hovertemplate="λ = %{x:.3f} %{y:+.3f}i<extra>Jacobian</extra>")
+                    hovertemplate=_("λ = %{x:.3f} %{y:+.3f}i<extra>Jacobian</extra>"))
     top = float(np.max(np.abs(j))) if j.size else float("nan")
-    sub = (f"Jacobian's largest |λ| {top:.2f}: " +               # fits a half-width chart
-           ("inside, the gradient fades" if top < 1 else "outside, it can grow"))
-    return make_figure([circle, ew, ej], "Eigenvalues against the unit circle", "real part",
-                       "imaginary part", uirevision="spectrum", subtitle=sub,
+    sub = (_("Jacobian's largest |λ| {value}: inside, the gradient fades") if top < 1 else   # fits a
+           _("Jacobian's largest |λ| {value}: outside, it can grow"))                       # half chart
+    sub = sub.format(value=number(round(top, 2), 6))                   # two decimals, as "0.89"
+    return make_figure([circle, ew, ej], _("Eigenvalues against the unit circle"), _("real part"),
+                       _("imaginary part"), uirevision="spectrum", subtitle=sub,
                        x={"range": [-r, r], "zeroline": True}, y={"range": [-r, r], "scaleanchor": "x",
                                                                   "zeroline": True})
 
@@ -53,44 +56,57 @@ def _singular_values(sp: Any) -> go.Figure:
     s = np.asarray(sp.jac_singvals)
     what = "[h, c]" if sp.state == "h,c" else "h"
     bars = go.Scatter(x=np.arange(1, s.size + 1), y=np.where(s > 0, s, np.nan), mode="markers+lines",
-                      name="singular values", line={"color": COLORS["pred"], "width": 1.5},
+                      name=_("singular values"), line={"color": COLORS["pred"], "width": 1.5},
                       marker={"size": 6, "color": COLORS["pred"]},
                       hovertemplate="σ%{x} = %{y:.3f}<extra></extra>")
     one = go.Scatter(x=[1, max(s.size, 2)], y=[1, 1], mode="lines", name="σ = 1",
                      line={"color": "#555", "width": 1.5, "dash": "dot"}, hoverinfo="skip")
     yr = log_range(positive(s), np.array([1.0]))
-    return make_figure([one, bars], f"Singular values of ∂{what}_t/∂{what}_(t−1)", "index (largest first)",
-                       "σ (log scale)", uirevision="spectrum", y=log_axis(yr),
-                       subtitle=f"{sp.cell.upper()}: near 1, a direction of the state keeps its gradient"
-                       + (f" (over {sp.steps} of {sp.of_steps} steps)" if sp.steps < sp.of_steps else ""))
+    return make_figure([one, bars], _("Singular values of ∂{state}_t/∂{state}_(t−1)").format(state=what),
+                       _("index (largest first)"), _("σ (log scale)"), uirevision="spectrum", y=log_axis(yr),
+                       subtitle=_singular_note(sp))
+
+
+def _singular_note(sp: Any) -> str:
+    """What the singular values say, and over how many probe steps they were taken when not all."""
+    if sp.steps >= sp.of_steps:
+        return _("{cell}: near 1, a direction of the state keeps its gradient").format(cell=sp.cell.upper())
+    return ngettext(
+        "{cell}: near 1, a direction of the state keeps its gradient (over {steps} of {total} step)",
+        "{cell}: near 1, a direction of the state keeps its gradient (over {steps} of {total} steps)",
+        sp.of_steps).format(cell=sp.cell.upper(), steps=integer(sp.steps), total=integer(sp.of_steps))
 
 
 def lag_figure(curves: Sequence[tuple[int, np.ndarray]], lag: int, truncate: int | None,
                readout: str) -> go.Figure:
     """‖∂L/∂h_{T−k}‖ against k (log y): the newest curve bold, earlier ones fading; the truncation
     window shaded, the lag marked; ``readout`` (how many orders the gradient loses) as the subtitle."""
-    title, xt, yt = "Gradient against lag", "k: steps before the answer", "‖∂L/∂h_(T−k)‖ (log scale)"
+    title, xt = _("Gradient against lag"), _("k: steps before the answer")
+    yt = _("‖∂L/∂h_(T−k)‖ (log scale)")
     if not curves:
         return empty_figure(title, xt, yt, uirevision="lag", y_log=True, y_range=(-6, 0),
                             x_range=(0, lag + 1))
-    ys = [positive(c) for _, c in curves]
-    traces = [go.Scatter(x=np.arange(len(y)), y=y, mode="lines", name=f"step {step:,}",
+    ys = [positive(c) for _step, c in curves]
+    traces = [go.Scatter(x=np.arange(len(y)), y=y, mode="lines",
+                         name=_("step {step}").format(step=integer(step)),
                          showlegend=i == len(curves) - 1,
                          line={"color": COLORS["train"], "width": 3 if i == len(curves) - 1 else 1.5},
                          opacity=0.25 + 0.75 * (i + 1) / len(curves),
-                         hovertemplate="k = %{x}<br>%{y:.3g}<extra>step " + f"{step:,}" + "</extra>")
-              for i, ((step, _), y) in enumerate(zip(curves, ys, strict=True))]
+                         hovertemplate=fill(_("k = %{x}<br>%{y:.3g}<extra>step {step}</extra>"),
+                                            step=integer(step)))
+              for i, ((step, _c), y) in enumerate(zip(curves, ys, strict=True))]
     yr = log_range(*ys, default=(-6.0, 0.0))
     yr[0] = max(yr[0], yr[1] - 16)
     shapes = [{"type": "line", "x0": lag, "x1": lag, "y0": 0, "y1": 1, "yref": "paper",
                "line": {"color": COLORS["pred"], "width": 2, "dash": "dash"}}]
-    notes = [{"text": "the symbol ", "x": lag, "y": 1, "yref": "paper", "yanchor": "bottom",
+    notes = [{"text": _("the symbol") + " ", "x": lag, "y": 1, "yref": "paper", "yanchor": "bottom",
               "xanchor": "right", "showarrow": False, "font": {"color": COLORS["pred"]}}]
     if truncate is not None and truncate <= lag:
         shapes.append({"type": "rect", "x0": -0.5, "x1": truncate - 0.5, "y0": 0, "y1": 1, "yref": "paper",
                        "fillcolor": "rgba(255,23,68,0.10)", "line": {"width": 0}, "layer": "below"})
-        notes.append(hint(f"truncation: gradient only for k < {truncate}") | {"y": 0.08})
+        cut = _("truncation: gradient only for k < {k}").format(k=integer(truncate))
+        notes.append(hint(cut) | {"y": 0.08})
     if not any(np.any(np.isfinite(y)) for y in ys):
-        notes.append(hint("the gradient is zero everywhere"))
+        notes.append(hint(_("the gradient is zero everywhere")))
     return make_figure(traces, title, xt, yt, uirevision="lag", subtitle=readout, shapes=shapes,
                        annotations=notes, x={"range": [-0.5, len(ys[-1]) - 0.5]}, y=log_axis(yr))

@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from rnn_core.i18n import N_, _, integer, number
+
 from .plotstyle import (
     COLORS,
-    EMPTY_HINT,
     FONT_SIZE,
     MAX_COLUMNS,
     MAX_DECADES,
@@ -28,6 +29,7 @@ from .plotstyle import (
     activation_scale,
     empty_figure,
     event_markers,
+    fill,
     hint,
     history,
     log_axis,
@@ -41,22 +43,22 @@ from .plotstyle import (
 )
 
 
-def loss_figure(snap: Any, val_name: str = "validation", x_max: int | None = None) -> go.Figure:
+def loss_figure(snap: Any, val_name: str = N_("validation"), x_max: int | None = None) -> go.Figure:
     """Train and validation loss against step (log y), dotted lines where a knob changed, and a
     "diverged" mark where a run stopped. ``val_name`` says what the task's held-out loss measures
-    (e.g. "extrapolation"). The y range covers at most MAX_DECADES decades below the largest loss, so
-    a blow-up does not flatten the curve into the bottom edge."""
+    (e.g. "extrapolation"; given in English, translated here). The y range covers at most MAX_DECADES
+    decades below the largest loss, so a blow-up does not flatten the curve into the bottom edge."""
     hist = history(snap)
-    title, xt, yt = "Loss", "training step", "loss (log scale)"
+    title, xt, yt = _("Loss"), _("training step"), _("loss (log scale)")
     x_max = _x_max(snap, x_max)
     if not hist:
         return empty_figure(title, xt, yt, uirevision="loss", y_log=True, y_range=(-3, 1))
     steps = np.array([r.step for r in hist])
     train, val = positive(r.train_loss for r in hist), positive(r.val_loss for r in hist)
-    lines = (("train", train, COLORS["train"]), (val_name, val, COLORS["val"]))
+    lines = ((_("train"), train, COLORS["train"], True), (_(val_name), val, COLORS["val"], _any(val)))
     traces = [go.Scatter(x=steps, y=ys, name=name, mode="lines", line={"color": c, "width": 2.5},
-                         hovertemplate="step %{x}<br>" + name + " loss %{y:.4g}<extra></extra>")
-              for name, ys, c in lines if name == "train" or _any(ys)]
+                         hovertemplate=fill(_("step %{x}<br>{name} loss %{y:.4g}<extra></extra>"), name=name))
+              for name, ys, c, shown in lines if shown]
     yr = log_range(train, val)
     yr[0] = max(yr[0], yr[1] - MAX_DECADES)
     shapes, markers = event_markers(hist, 10 ** yr[1])
@@ -64,7 +66,7 @@ def loss_figure(snap: Any, val_name: str = "validation", x_max: int | None = Non
     empty = not (_any(train) or _any(val))
     return make_figure(traces, title, xt, yt, uirevision="loss", y=log_axis(yr),
                        x={"range": step_range(steps, x_max)}, shapes=shapes,
-                       annotations=[hint("no finite loss yet")] if empty else [])
+                       annotations=[hint(_("no finite loss yet"))] if empty else [])
 
 
 def _x_max(snap: Any, x_max: int | None) -> int | None:
@@ -77,12 +79,12 @@ def stop_marker(snap: Any, steps: np.ndarray, y_top: float) -> list[go.Scatter]:
     stop = getattr(snap, "stop", None)
     if stop is None or not len(steps):
         return []
-    return [go.Scatter(x=[steps[-1]], y=[y_top], mode="markers+text", name="diverged",
-                       text=["diverged"], textposition="middle left", cliponaxis=False,
+    return [go.Scatter(x=[steps[-1]], y=[y_top], mode="markers+text", name=_("diverged"),
+                       text=[_("diverged")], textposition="middle left", cliponaxis=False,
                        textfont={"color": COLORS["before"], "size": FONT_SIZE},
                        marker={"symbol": "x-thin", "size": 16, "color": COLORS["before"],
                                "line": {"width": 3, "color": COLORS["before"]}},
-                       hovertext=[str(stop)], hovertemplate="%{hovertext}<extra>stopped</extra>")]
+                       hovertext=[str(stop)], hovertemplate=_("%{hovertext}<extra>stopped</extra>"))]
 
 
 # ----------------------------------------------------------------------------- hidden states
@@ -92,7 +94,7 @@ def hidden_figure(snap: Any, activation: str, zmax: float | None = None) -> go.F
 
     ``activation`` fixes the colour range ("tanh" | "sigmoid" | "relu"; pass "tanh" for lstm / gru,
     whose h_t lies in [-1, 1]); ``zmax`` is an optional running max for relu."""
-    title, xt, yt = "Hidden states h_t of the probe sequence", "time step t", "hidden unit"
+    title, xt, yt = _("Hidden states h_t of the probe sequence"), _("time step t"), _("hidden unit")
     h = np.asarray(getattr(snap, "probe_hidden", None) if snap is not None else None, dtype=float)
     if h.ndim != 2 or h.size == 0:
         return empty_figure(title, xt, yt, uirevision="hidden")
@@ -101,10 +103,11 @@ def hidden_figure(snap: Any, activation: str, zmax: float | None = None) -> go.F
     scale = activation_scale(activation, z, zmax)
     heat = go.Heatmap(z=z, x=np.arange(n_steps), y=np.arange(n_units), **scale, hoverongaps=False,
                       colorbar={"title": {"text": "h_t", "side": "right"}, "thickness": 14},
-                      hovertemplate="t = %{x}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>")
+                      hovertemplate=_("t = %{x}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>"))
     return make_figure(
         [heat], title, xt, yt, uirevision="hidden",
-        subtitle=f"{activation}: colour range {scale['zmin']:g} … {scale['zmax']:g}",
+        subtitle=_("{activation}: colour range {low} … {high}").format(
+            activation=activation, low=number(scale["zmin"], 6), high=number(scale["zmax"], 6)),
         x={"range": [-0.5, n_steps - 0.5], "showgrid": False, "dtick": max(1, nice_ceil(n_steps / 8))},
         y={"range": [-0.5, n_units - 0.5], "showgrid": False, "dtick": max(1, nice_ceil(n_units / 8))})
 
@@ -127,21 +130,23 @@ def _truncation_overlay(hist: Sequence[Any], width: int, targets: str) -> tuple[
     steps, ks = np.array([r.step for r in hist]), [r.bptt_truncate for r in hist]
     cut = np.array([k if k is not None and k < width else np.nan for k in ks], dtype=float)   # NaN: full
     if not _any(cut):
-        return [], "full BPTT: every loss term sends gradient back to h_0"
+        return [], _("full BPTT: every loss term sends gradient back to h_0")
     line = {"color": COLORS["window"], "width": 3, "dash": "dash", "shape": "vh"}
-    k_text = np.array([str(k) if k else "full" for k in ks])
+    k_text = np.array([str(k) if k else "full" for k in ks])     # the knob's value ("full": a name)
     if targets == "last":
-        edge = go.Scatter(x=steps, y=width - cut - 0.5, mode="lines", line=line, name="window edge t = T−k",
-                          customdata=k_text, hovertemplate="k = %{customdata}: the loss at t = T−1 reaches "
-                          "h_t only for t ≥ T−k<extra>truncation</extra>")
-        return [edge], f"loss at the last step only; truncation k keeps gradient in t ≥ T−k (T = {width})"
+        edge = go.Scatter(x=steps, y=width - cut - 0.5, mode="lines", line=line,
+                          name=_("window edge t = T−k"), customdata=k_text,
+                          hovertemplate=_("k = %{customdata}: the loss at t = T−1 reaches h_t only for "
+                                          "t ≥ T−k<extra>truncation</extra>"))
+        return [edge], _("loss at the last step only; truncation k keeps gradient in t ≥ T−k (T = {width})"
+                         ).format(width=integer(width))
     base = go.Scatter(x=steps, y=np.where(np.isnan(cut), np.nan, -0.5), mode="lines",
                       line={"width": 0, "shape": "vh"}, showlegend=False, hoverinfo="skip")
     band = go.Scatter(x=steps, y=cut - 0.5, mode="lines", line=line, fill="tonexty",
-                      fillcolor="rgba(255,23,68,0.12)", name="reach of one loss term (k steps)",
-                      customdata=k_text, hovertemplate="k = %{customdata}: each loss term ℓ_t reaches "
-                      "h_t … h_(t−k+1)<extra>truncation</extra>")
-    return [base, band], "a loss term at every step; each sends gradient back k steps (band = k)"
+                      fillcolor="rgba(255,23,68,0.12)", name=_("reach of one loss term (k steps)"),
+                      customdata=k_text, hovertemplate=_("k = %{customdata}: each loss term ℓ_t reaches "
+                                                         "h_t … h_(t−k+1)<extra>truncation</extra>"))
+    return [base, band], _("a loss term at every step; each sends gradient back k steps (band = k)")
 
 
 def grad_log_range(snaps: Sequence[Any]) -> tuple[int, int] | None:
@@ -168,7 +173,7 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None,
     log10 colour range (runs compared side by side share one)."""
     hist = history(snap)
     x_max = _x_max(snap, x_max)
-    title, xt, yt = "Gradient reaching h_t, ‖∂L/∂h_t‖", "training step", "time step t"
+    title, xt, yt = _("Gradient reaching h_t, ‖∂L/∂h_t‖"), _("training step"), _("time step t")
     logs = _grad_matrix(hist) if hist else np.zeros((0, 0))
     width = logs.shape[1] if logs.ndim == 2 else 0
     if not hist or not np.any(np.isfinite(logs)):
@@ -184,7 +189,7 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None,
         hoverongaps=False, customdata=10.0 ** z, name="‖∂L/∂h_t‖",
         colorbar={"title": {"text": "‖∂L/∂h_t‖", "side": "right"}, "thickness": 14, "tickvals": ticks,
                   "ticktext": [f"10<sup>{k}</sup>" for k in ticks]},
-        hovertemplate="step %{x}<br>t = %{y}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>")
+        hovertemplate=_("step %{x}<br>t = %{y}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>"))
     window, sub = _truncation_overlay(hist, width, targets)
     return make_figure([heat, *window], title, xt, yt, uirevision="grad_heatmap", subtitle=sub,
                        x={"range": step_range(steps, x_max), "showgrid": False},
@@ -198,10 +203,11 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None,
 def _clip_note(rec: Any) -> str:
     mode, clip = getattr(rec, "clip_mode", "off"), num(getattr(rec, "clip", math.nan))
     if mode == "norm":
-        return f"global-norm clipping: ‖g‖ is scaled down to at most {clip:g}"
+        return _("global-norm clipping: ‖g‖ is scaled down to at most {clip}").format(clip=number(clip, 6))
     if mode == "value":
-        return f"element-wise clipping: each element |g_i| ≤ {clip:g}, no single threshold on ‖g‖"
-    return "clipping off"
+        return _("element-wise clipping: each element |g_i| ≤ {clip}, no single threshold on ‖g‖").format(
+            clip=number(clip, 6))
+    return _("clipping off")
 
 
 def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
@@ -209,7 +215,7 @@ def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
     as a line wherever clip_mode was "norm" (per record, since it can change mid-run)."""
     hist = history(snap)
     x_max = _x_max(snap, x_max)
-    title, xt, yt = "Global gradient norm ‖g‖", "training step", "‖g‖ (log scale)"
+    title, xt, yt = _("Global gradient norm ‖g‖"), _("training step"), _("‖g‖ (log scale)")
     if not hist:
         return empty_figure(title, xt, yt, uirevision="grad_norm", y_log=True, y_range=(-3, 1))
     steps = np.array([r.step for r in hist])
@@ -218,15 +224,15 @@ def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
     frac = np.array([num(r.clip_fraction) for r in hist])
     traces = [go.Scatter(
         x=steps, y=ys, name=name, mode="lines", line={"color": color, "width": 2.5, "dash": dash},
-        customdata=frac, hovertemplate="step %{x}<br>‖g‖ = %{y:.3g}<br>clipped in "
-                                       "%{customdata:.0%} of steps<extra>" + name + "</extra>")
-        for name, ys, color, dash in (("before clipping", before, COLORS["before"], "solid"),
-                                      ("after clipping", after, COLORS["after"], "dash"))]
+        customdata=frac, hovertemplate=fill(_("step %{x}<br>‖g‖ = %{y:.3g}<br>clipped in %{customdata:.0%} "
+                                              "of steps<extra>{name}</extra>"), name=name))
+        for name, ys, color, dash in ((_("before clipping"), before, COLORS["before"], "solid"),
+                                      (_("after clipping"), after, COLORS["after"], "dash"))]
     if _any(thr):
         traces.append(go.Scatter(
-            x=steps, y=thr, name="clip threshold", mode="lines",
+            x=steps, y=thr, name=_("clip threshold"), mode="lines",
             line={"color": COLORS["threshold"], "width": 2, "dash": "dot", "shape": "vh"},
-            hovertemplate="clip threshold ‖g‖ ≤ %{y:g}<extra></extra>"))
+            hovertemplate=_("clip threshold ‖g‖ ≤ %{y:g}<extra></extra>")))
     yr = log_range(before, after, thr)
     yr[0] = max(yr[0], yr[1] - MAX_DECADES)
     shapes, markers = event_markers(hist, 10 ** yr[1])
@@ -234,5 +240,5 @@ def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
     empty = not (_any(before) or _any(after))
     return make_figure(traces + markers, title, xt, yt, uirevision="grad_norm", subtitle=_clip_note(hist[-1]),
                        x={"range": step_range(steps, x_max)}, y=log_axis(yr), shapes=shapes,
-                       annotations=[hint(EMPTY_HINT if len(hist) == 1 else "no finite gradient yet")]
+                       annotations=[hint(None if len(hist) == 1 else _("no finite gradient yet"))]
                        if empty else [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import operator
+import re
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
 from typing import Any
@@ -11,11 +12,13 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from rnn_core.i18n import N_, _
+
 from .words import changes
 
 HEIGHT = 340                       # px, every figure
 FONT_SIZE = 14                     # px, readable on a projector
-EMPTY_HINT = "Press Train to start"
+EMPTY_HINT = N_("Press Train to start")   # translated where shown
 GRID = "#e3e7ee"                   # grid and zero lines (a plain layout: templates cost ~30 ms a figure)
 MAX_COLUMNS = 300                  # the gradient heatmap shows at most this many records (evenly thinned)
 MAX_DECADES = 8                    # a log axis spans at most this many decades (a blow-up stays readable)
@@ -62,10 +65,17 @@ def make_figure(data: Sequence[Any], title: str, x_title: str, y_title: str, *, 
     return go.Figure(data=list(data), layout=lay, _validate=VALIDATE)
 
 
-def hint(text: str = EMPTY_HINT) -> dict[str, Any]:
-    """A short grey message in the middle of the plot area (an annotation)."""
-    return {"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
-            "font": {"size": FONT_SIZE + 2, "color": "#888"}}
+def hint(text: str | None = None) -> dict[str, Any]:
+    """A short grey message in the middle of the plot area (an annotation); ``text`` translated by the
+    caller, None for "Press Train to start" in the current language."""
+    return {"text": _(EMPTY_HINT) if text is None else text, "xref": "paper", "yref": "paper",
+            "x": 0.5, "y": 0.5, "showarrow": False, "font": {"size": FONT_SIZE + 2, "color": "#888"}}
+
+
+def fill(template: str, **fields: Any) -> str:
+    """A translated hover template with its named fields ``{name}`` filled in; plotly's own ``%{x}``,
+    ``%{y:.3g}`` … are left for plotly (``str.format`` would take them for fields)."""
+    return re.sub(r"(?<!%)\{(\w+)\}", lambda m: str(fields[m.group(1)]), template)
 
 
 def vline(x: float, color: str, dash: str, text: str = "", left: bool = False) -> list[dict[str, Any]]:
@@ -80,8 +90,9 @@ def vline(x: float, color: str, dash: str, text: str = "", left: bool = False) -
 
 def empty_figure(title: str, x_title: str, y_title: str, *, uirevision: str,
                  x_range: Sequence[float] = (0, 1), y_range: Sequence[float] = (0, 1),
-                 y_log: bool = False, text: str = EMPTY_HINT) -> go.Figure:
-    """Empty axes with fixed ranges and a hint (``y_range`` in log10 units when ``y_log``)."""
+                 y_log: bool = False, text: str | None = None) -> go.Figure:
+    """Empty axes with fixed ranges and a hint (``y_range`` in log10 units when ``y_log``; ``text``
+    translated by the caller, None for "Press Train to start")."""
     y = log_axis(y_range) if y_log else {"range": list(y_range)}
     return make_figure([], title, x_title, y_title, uirevision=uirevision, x={"range": list(x_range)}, y=y,
                        annotations=[hint(text)])
@@ -200,9 +211,9 @@ def event_markers(hist: Sequence[Any], y_top: float) -> tuple[list[dict[str, Any
             texts.append(changes(rec.changes))
     shapes = [vline(x, COLORS["event"], "dot")[0] for x in xs]
     return shapes, [go.Scatter(
-        x=xs, y=[y_top] * len(xs), mode="markers", name="knob change", hovertext=texts,
+        x=xs, y=[y_top] * len(xs), mode="markers", name=_("knob change"), hovertext=texts,
         marker={"symbol": "triangle-down", "size": 13, "color": COLORS["event"]}, cliponaxis=False,
-        hovertemplate="step %{x}: %{hovertext}<extra>knob change</extra>")] if xs else []
+        hovertemplate=_("step %{x}: %{hovertext}<extra>knob change</extra>"))] if xs else []
 
 
 # ----------------------------------------------------------------------------- loss

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
+from ..i18n import N_
 from ..text import log_softmax
 from .base import Batch, Evaluation, Experiment, Metric, Task
 
@@ -63,13 +64,13 @@ class Abcde(Experiment):
 
     id = "abcde"
     order = 3
-    title = "Next letter"
+    title = N_("Next letter")
     icon = ":material/abc:"
     url_path = "next_letter"
-    blurb = ("A tiny RNN learns the cycle a→b→c→d→e→a; see the five probabilities and its hidden state "
-             "move in 3-D.")
+    blurb = N_("A tiny RNN learns the cycle a→b→c→d→e→a; see the five probabilities and its hidden state "
+               "move in 3-D.")
     article = "神经网络搭建笔记(三)之循环神经网络"
-    metrics = (Metric("accuracy", "accuracy", better="higher"),)
+    metrics = (Metric("accuracy", N_("accuracy"), better="higher"),)
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)

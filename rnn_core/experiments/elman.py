@@ -15,6 +15,7 @@ import numpy as np
 
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
+from ..i18n import N_
 from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
 
 N_STEPS = 20            # the article's seq_length: 20 inputs, 20 targets
@@ -83,13 +84,13 @@ class ElmanExperiment(Experiment):
 
     id = "elman"
     order = 1
-    title = "Elman context network"
+    title = N_("Elman context network")
     icon = ":material/replay:"
     url_path = "elman"
-    blurb = ("A context network learns a sine wave point by point, carrying its state from one point to "
-             "the next.")
+    blurb = N_("A context network learns a sine wave point by point, carrying its state from one point to "
+               "the next.")
     article = "Рекуррентные нейронные сети (a PyTorch tutorial of an Elman network on a sine wave)"
-    metrics = (Metric("rmse", "RMSE of the next point"),)
+    metrics = (Metric("rmse", N_("RMSE of the next point")),)
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)

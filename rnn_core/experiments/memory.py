@@ -30,14 +30,15 @@ import numpy as np
 from .. import dynamics
 from ..config import ModelConfig, RunConfig, TrainConfig, check_int
 from ..contract import Model
+from ..i18n import N_
 from ..schema import REBUILD, Knob
 from .base import IMPLIES as COMMON_IMPLIES
 from .base import Batch, Evaluation, Experiment, Metric, Task, check_io
 
 K = 4                   # symbols to remember (classes)
-LAG = Knob("lag", "Lag", "int", "task", REBUILD, lo=1, hi=200, step=1, section="task",
+LAG = Knob("lag", N_("Lag"), "int", "task", REBUILD, lo=1, hi=200, step=1, section="task",
            suggest=(5, 10, 20, 50, 100, 200),
-           help="Steps between the symbol to remember and the moment it is asked for.")
+           help=N_("Steps between the symbol to remember and the moment it is asked for."))
 LAG_MIN, LAG_MAX = int(LAG.lo), int(LAG.hi)
 PRESET_LAGS = {"default": 50, "short": 5}
 DEFAULT_LAG = PRESET_LAGS["default"]
@@ -126,18 +127,18 @@ class MemoryExperiment(Experiment):
 
     id = "memory"
     order = 6
-    title = "Memory and gradients"
+    title = N_("Memory and gradients")
     icon = ":material/memory:"
     url_path = "memory"
-    blurb = ("Remember a symbol across a lag: watch the plain RNN's gradient vanish step by step while "
-             "LSTM and GRU keep it.")
+    blurb = N_("Remember a symbol across a lag: watch the plain RNN's gradient vanish step by step while "
+               "LSTM and GRU keep it.")
     presets = ("default", "short")
-    preset_help = ("default: lag 50, where the plain RNN fails and LSTM / GRU learn. "
-                   "short: lag 5, where the plain RNN learns too.")
-    metrics = (Metric("accuracy", "accuracy", better="higher"),
-               Metric("chance", "chance (1/K)", better=""),
-               Metric("grad_reach", "reach (log10)", better=""))   # ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖
-    val_label = "held-out"
+    preset_help = N_("default: lag 50, where the plain RNN fails and LSTM / GRU learn. "
+                     "short: lag 5, where the plain RNN learns too.")
+    metrics = (Metric("accuracy", N_("accuracy"), better="higher"),
+               Metric("chance", N_("chance (1/K)"), better=""),
+               Metric("grad_reach", N_("reach (log10)"), better=""))   # ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖
+    val_label = N_("held-out")
     task_knobs = (LAG,)
     chance = 1.0 / K
     implies = IMPLIES

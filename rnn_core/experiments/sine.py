@@ -16,6 +16,7 @@ import numpy as np
 
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
+from ..i18n import N_, ngettext
 from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
 
 N_POINTS = 200          # the article's series: sin(0), sin(1), …, sin(199)
@@ -50,7 +51,9 @@ def make_windows(series: np.ndarray) -> SeriesWindows:
     first 2/3 of the n − L windows to train, the last 1/3 to validate (n = 200: 100 / 50)."""
     s = np.asarray(series, dtype=np.float64).ravel()                  # (n,)
     if s.size < MIN_POINTS or not np.all(np.isfinite(s)):
-        raise ValueError(f"data: got {s.size} values, expected at least {MIN_POINTS} finite numbers")
+        raise ValueError(ngettext("data: got {n} value, expected at least {least} finite numbers",
+                                  "data: got {n} values, expected at least {least} finite numbers",
+                                  s.size).format(n=s.size, least=MIN_POINTS))
     n = s.size
     seq_len = min(SEQ_LEN, n // 3)
     n_win = n - seq_len
@@ -134,13 +137,13 @@ class SineExperiment(Experiment):
 
     id = "sine"
     order = 0
-    title = "Sine wave"
+    title = N_("Sine wave")
     icon = ":material/airwave:"
     url_path = "sine_wave"
-    blurb = ("Predict the next value of a sine wave from the 50 before it; watch BPTT truncation decide "
-             "what the gradient can reach.")
+    blurb = N_("Predict the next value of a sine wave from the 50 before it; watch BPTT truncation decide "
+               "what the gradient can reach.")
     article = "RNN|代码详解:用Python构建RNN模拟人脑(二)"
-    metrics = (Metric("val_rmse", "validation RMSE"),)
+    metrics = (Metric("val_rmse", N_("validation RMSE")),)
     upload = "series"
 
     def preset(self, name: str = "default") -> RunConfig:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
+from ..i18n import N_
 from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
 
 GROUP = 6               # points per group = input and output size
@@ -120,15 +121,15 @@ class XSinXExperiment(Experiment):
 
     id = "xsinx"
     order = 4
-    title = "x·sin(x) fit"
+    title = N_("x·sin(x) fit")
     icon = ":material/show_chart:"
     url_path = "xsinx"
-    blurb = "Fit y = x·sin(x) on [0, 6], then watch the network guess what comes after x = 6."
+    blurb = N_("Fit y = x·sin(x) on [0, 6], then watch the network guess what comes after x = 6.")
     article = "基于Numpy构建RNN模块并进行实例应用(附代码)"
-    metrics = (Metric("fit_rmse", "RMSE of the fit on [0, 6]"),
-               Metric("extrap_rmse_first", "RMSE of the first group past x = 6"),
-               Metric("extrap_rmse_all", "RMSE of the extrapolation to x = 7.2"))
-    val_label = "extrapolation"
+    metrics = (Metric("fit_rmse", N_("RMSE of the fit on [0, 6]")),
+               Metric("extrap_rmse_first", N_("RMSE of the first group past x = 6")),
+               Metric("extrap_rmse_all", N_("RMSE of the extrapolation to x = 7.2")))
+    val_label = N_("extrapolation")
 
     def preset(self, name: str = "default") -> RunConfig:
         self.check_preset(name)

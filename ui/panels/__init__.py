@@ -15,6 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from rnn_core.experiments import experiment_ids
+from rnn_core.i18n import _
 
 from ..state import RunState
 
@@ -46,6 +47,7 @@ def panels_for(exp_id: str) -> Panels:
 def prediction_figures(exp_id: str, snap: Any, **opts: Any) -> list[go.Figure]:
     """The experiment's prediction figures for a snapshot (None: the empty figures), most important first."""
     if exp_id not in experiment_ids():
-        raise ValueError(f"exp_id: got {exp_id!r}, expected one of {', '.join(experiment_ids())}")
+        raise ValueError(_("{name}: got {value}, expected one of {choices}").format(
+            name="exp_id", value=repr(exp_id), choices=", ".join(experiment_ids())))
     make = panels_for(exp_id).figures
     return [] if make is None else list(make(snap, **opts))

@@ -10,6 +10,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from rnn_core.i18n import _, integer, ngettext
+
 from ..charts import chart, key
 from ..figures import hidden_figure
 from ..plotstyle import COLORS, FONT_SIZE, activation_scale, empty_figure, make_figure
@@ -25,14 +27,15 @@ def abcde_probs_figure(snap: Any, letter: str) -> go.Figure:
     p = preds(snap)
     letters = [str(c) for c in (p.get("letters") or LETTERS)]
     probs = np.asarray(p.get("probs", np.zeros((0, 0))), dtype=float)
-    title = f"After “{letter}”, the next letter is …"
+    title = _("After “{letter}”, the next letter is …").format(letter=letter)
     if letter not in letters or probs.ndim != 2 or probs.shape != (len(letters), len(letters)):
-        return empty_figure(title, "next letter", "probability", uirevision="abcde-probs")
+        return empty_figure(title, _("next letter"), _("probability"), uirevision="abcde-probs")
     row, want = probs[letters.index(letter)], letters[(letters.index(letter) + 1) % len(letters)]
     colors = [COLORS["after"] if c == want else COLORS["train"] for c in letters]
     bars = go.Bar(x=letters, y=np.where(np.isfinite(row), row, 0.0), marker_color=colors,
                   hovertemplate="P(%{x}) = %{y:.3f}<extra></extra>")
-    return make_figure([bars], title, f"next letter (green: the right answer, “{want}”)", "probability",
+    xt = _("next letter (green: the right answer, “{answer}”)").format(answer=want)
+    return make_figure([bars], title, xt, _("probability"),
                        uirevision="abcde-probs", y={"range": [0, 1]}, showlegend=False,
                        x={"type": "category", "categoryorder": "array", "categoryarray": letters})
 
@@ -42,12 +45,10 @@ def abcde_trajectory_figure(snap: Any, activation: str = "tanh") -> go.Figure:
     p = preds(snap)
     letters = [str(c) for c in (p.get("letters") or LETTERS)]
     h = np.asarray(p.get("hidden", ()), dtype=float)
-    title = "Hidden state after each letter"
     if h.ndim != 2 or not h.size:
-        return empty_figure(title, "", "", uirevision="abcde-3d")
+        return empty_figure(_("Hidden state after each letter"), "", "", uirevision="abcde-3d")
     n, units = h.shape
-    if units != 3:
-        title += f" (first 3 of {units} units)" if units > 3 else f" ({units} of 3 axes used)"
+    title = _trajectory_title(units)
     h3 = np.zeros((n, 3))
     h3[:, :min(units, 3)] = np.where(np.isfinite(h[:, :3]), h[:, :3], 0.0)
     scale = activation_scale(activation, h3)
@@ -65,8 +66,19 @@ def abcde_trajectory_figure(snap: Any, activation: str = "tanh") -> go.Figure:
              "zaxis": {**axis, "title": {"text": "h₃"}}, "aspectmode": "cube", "uirevision": "abcde-3d",
              "camera": {"eye": {"x": 1.7, "y": 1.7, "z": 1.1}}, "domain": {"x": [0, 1], "y": [0, 1]}}
     return make_figure([path], title, "", "", uirevision="abcde-3d", scene=scene, showlegend=False,
-                       subtitle="h after reading one letter (from h = 0), joined a→b→c→d→e→a",
+                       subtitle=_("h after reading one letter (from h = 0), joined a→b→c→d→e→a"),
                        margin={"l": 0, "r": 0, "b": 0, "t": 64})
+
+
+def _trajectory_title(units: int) -> str:
+    """The 3-D chart's title, saying which units the axes are when the state is not 3 units."""
+    if units > 3:
+        return ngettext("Hidden state after each letter (first 3 of {units} unit)",
+                        "Hidden state after each letter (first 3 of {units} units)", units
+                        ).format(units=integer(units))
+    if units < 3:
+        return _("Hidden state after each letter ({units} of 3 axes used)").format(units=integer(units))
+    return _("Hidden state after each letter")
 
 
 def abcde_hidden_figure(snap: Any, activation: str = "tanh") -> go.Figure:
@@ -76,8 +88,8 @@ def abcde_hidden_figure(snap: Any, activation: str = "tanh") -> go.Figure:
     h = np.asarray(p.get("hidden", ()), dtype=float)
     letters = [str(c) for c in (p.get("letters") or LETTERS)]
     fig = hidden_figure(SimpleNamespace(probe_hidden=h if h.ndim == 2 and h.size else None), activation)
-    fig.update_layout(title={"text": "Hidden state after each letter"},
-                      xaxis={"title": {"text": "input letter"}, "tickvals": list(range(len(letters))),
+    fig.update_layout(title={"text": _("Hidden state after each letter")},
+                      xaxis={"title": {"text": _("input letter")}, "tickvals": list(range(len(letters))),
                              "ticktext": letters, "dtick": None})
     return fig
 
@@ -96,9 +108,10 @@ def _activation(state: RunState) -> str:
 
 def letter_probs(state: RunState) -> None:
     """The five probabilities after the letter the person picks."""
-    letter = st.segmented_control("Input letter", LETTERS, default="a", required=True, key="letter",
-                                  bind="query-params", help="The letter the network reads; the bars "
-                                  "are its probabilities for the letter that comes next.")
+    letter = st.segmented_control(_("Input letter"), LETTERS, default="a", required=True, key="letter",
+                                  bind="query-params", help=_("The letter the network reads; the bars "
+                                                              "are its probabilities for the letter that "
+                                                              "comes next."))
     chart(lambda: abcde_probs_figure(state.snap, letter or "a"), key(state, "probs"))
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from rnn_core.i18n import _
+
 from ..plotstyle import COLORS
 
 MAX_LINE_POINTS = 2000          # a long user series is thinned to this many points for its grey line
@@ -51,11 +53,13 @@ def padded(values: np.ndarray, pad: float = 0.2, fallback: Sequence[float] = (-1
 
 
 def lines(xs: np.ndarray, ys: np.ndarray, name: str, color: str, **line: Any) -> go.Scatter:
+    """A line trace; ``name`` (legend, hover) translated by the caller."""
     return go.Scatter(x=xs, y=ys, name=name, mode="lines", line={"color": color, "width": 2.5, **line},
                       hovertemplate="%{x:.3g}: %{y:.3f}<extra>" + name + "</extra>")
 
 
 def dots(xs: np.ndarray, ys: np.ndarray, name: str, color: str, size: int = 8) -> go.Scatter:
+    """A marker trace; ``name`` (legend, hover) translated by the caller."""
     return go.Scatter(x=xs, y=ys, name=name, mode="markers", marker={"color": color, "size": size},
                       hovertemplate="%{x:.3g}: %{y:.3f}<extra>" + name + "</extra>")
 
@@ -73,10 +77,10 @@ def off_chart(xs: np.ndarray, ys: np.ndarray, y_range: Sequence[float]) -> list[
     y = np.concatenate([np.full(up.sum(), y_range[1] - pad), np.full(down.sum(), y_range[0] + pad)])
     sym = ["triangle-up"] * int(up.sum()) + ["triangle-down"] * int(down.sum())
     real = np.concatenate([ys[up], ys[down]])
-    return [go.Scatter(x=x, y=y, mode="markers", name="prediction off the chart", customdata=real,
+    return [go.Scatter(x=x, y=y, mode="markers", name=_("prediction off the chart"), customdata=real,
                        marker={"symbol": sym, "size": 11, "color": COLORS["pred"],
                                "line": {"color": "white", "width": 1}}, cliponaxis=False,
-                       hovertemplate="%{x:.3g}: %{customdata:.3g} (off the chart)<extra></extra>")]
+                       hovertemplate=_("%{x:.3g}: %{customdata:.3g} (off the chart)<extra></extra>"))]
 
 
 def show_char(c: str) -> str:

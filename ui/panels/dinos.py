@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnn_core.contract import Model
+from rnn_core.i18n import _, integer
 from rnn_core.text import next_char_probs, sample_names
 
 from ..charts import chart, key
@@ -27,14 +28,15 @@ def dinos_probs_figure(chars: Sequence[str], probs: np.ndarray | None, prefix: s
     """Bar chart of the probability of each next character after ``prefix`` (y fixed to [0, 1]);
     the most likely character is highlighted."""
     labels = [show_char(c) for c in chars]
-    title = f"Next character after “{prefix}”" if prefix else "First character of a name"
+    title = _("Next character after “{prefix}”").format(prefix=prefix) if prefix else \
+        _("First character of a name")
     pr = np.asarray(probs if probs is not None else (), dtype=float).ravel()
     if not labels or pr.size != len(labels) or not np.all(np.isfinite(pr)):
-        return empty_figure(title, "next character", "probability", uirevision="dinos-probs")
+        return empty_figure(title, _("next character"), _("probability"), uirevision="dinos-probs")
     colors = [COLORS["pred"] if i == int(np.argmax(pr)) else COLORS["train"] for i in range(len(pr))]
-    bars = go.Bar(x=labels, y=pr, marker_color=colors, name="probability",
+    bars = go.Bar(x=labels, y=pr, marker_color=colors, name=_("probability"),
                   hovertemplate="P(%{x}) = %{y:.3f}<extra></extra>")
-    return make_figure([bars], title, "next character (⏎ = end of name)", "probability",
+    return make_figure([bars], title, _("next character (⏎ = end of name)"), _("probability"),
                        uirevision="dinos-probs", y={"range": [0, 1]}, showlegend=False, bargap=0.15,
                        x={"type": "category", "categoryorder": "array", "categoryarray": labels,
                           "tickangle": 0})
@@ -46,8 +48,9 @@ def dinos_probe_figure(snap: Any) -> go.Figure:
     p = preds(snap)
     chars, text = list(p.get("vocab") or []), str(p.get("probe_text") or "")
     probs = np.asarray(p.get("probe_probs", np.zeros((0, 0))), dtype=float)
-    title = f"Next-character probabilities along “{text}”" if text else "Next-character probabilities"
-    xt, yt = "next character (⏎ = end of name)", "after reading … (▶ = start)"
+    title = _("Next-character probabilities along “{name}”").format(name=text) if text else \
+        _("Next-character probabilities")
+    xt, yt = _("next character (⏎ = end of name)"), _("after reading … (▶ = start)")
     if probs.ndim != 2 or not probs.size or probs.shape[1] != len(chars):
         return empty_figure(title, xt, yt, uirevision="dinos-probe")
     n_steps, n_chars = probs.shape
@@ -59,10 +62,10 @@ def dinos_probe_figure(snap: Any) -> go.Figure:
         zmin=0, zmax=1, colorscale="Blues", customdata=np.array([[pre] * n_chars for pre in prefixes]),
         colorbar={"title": {"text": "P", "side": "right"}, "thickness": 14},
         text=np.array([[show_char(c) for c in chars]] * n_steps),
-        hovertemplate="after “%{customdata}”: P(%{text}) = %{z:.3f}<extra></extra>")
+        hovertemplate=_("after “%{customdata}”: P(%{text}) = %{z:.3f}<extra></extra>"))
     circles = go.Scatter(
         x=[-1 if i is None else i for i in targets], y=np.arange(n_steps), mode="markers",
-        name="the actual next character", hoverinfo="skip",
+        name=_("the actual next character"), hoverinfo="skip",
         marker={"symbol": "circle-open", "size": 11, "color": COLORS["pred"], "line": {"width": 2.5}})
     step, rows = max(1, math.ceil(n_chars / 30)), max(1, math.ceil(n_steps / 20))
     return make_figure(
@@ -102,12 +105,12 @@ def probe(state: RunState) -> None:
 
 def prefix_probs(state: RunState) -> None:
     """Type the start of a name; see what the model thinks comes next."""
-    prefix = st.text_input("Start of a name", key="prefix", max_chars=30, bind="query-params",
-                           placeholder="e.g. tyranno", help="Letters a–z; empty = the first letter.")
+    prefix = st.text_input(_("Start of a name"), key="prefix", max_chars=30, bind="query-params",
+                           placeholder=_("e.g. tyranno"), help=_("Letters a–z; empty = the first letter."))
     vocab = state.view.vocab
     clean = "".join(c for c in prefix.lower() if c in vocab.chars and c != "\n")
     if clean != prefix.lower():
-        st.caption(f"Only characters of the training text count: using “{clean}”.")
+        st.caption(_("Only characters of the training text count: using “{prefix}”.").format(prefix=clean))
     probs = next_char_probs(snapshot_model(state), clean, vocab)
     chart(lambda: dinos_probs_figure(vocab.chars, probs, clean), key(state, "prefix"))
 
@@ -115,11 +118,11 @@ def prefix_probs(state: RunState) -> None:
 def names(state: RunState) -> None:
     """New names from the model as it is now, one character at a time."""
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-    temperature = c1.slider("Temperature", 0.1, 2.0, 1.0, 0.05, key="temperature", bind="query-params",
-                            help="Below 1: safer, more typical names. Above 1: wilder ones.")
-    greedy = c2.checkbox("Greedy", key="greedy", bind="query-params",
-                         help="Always take the most likely next character (the same name every time).")
-    again = c3.button("Sample again", key="resample", icon=":material/casino:")
+    temperature = c1.slider(_("Temperature"), 0.1, 2.0, 1.0, 0.05, key="temperature", bind="query-params",
+                            help=_("Below 1: safer, more typical names. Above 1: wilder ones."))
+    greedy = c2.checkbox(_("Greedy"), key="greedy", bind="query-params",
+                         help=_("Always take the most likely next character (the same name every time)."))
+    again = c3.button(_("Sample again"), key="resample", icon=":material/casino:")
     kept = state.samples
     kept.draws += int(again)
     sig = (state.snap.step, temperature, greedy, kept.draws)
@@ -129,7 +132,8 @@ def names(state: RunState) -> None:
                                   greedy=greedy, vocab=state.view.vocab)
         kept.sig = sig
     shown = [n.strip().capitalize() or "∅" for n in kept.names]
-    st.markdown(f"**Sampled at step {state.snap.step:,}:** " + " · ".join(f"*{n}*" for n in shown))
+    st.markdown(_("**Sampled at step {step}:** {names}").format(
+        step=integer(state.snap.step), names=" · ".join(f"*{n}*" for n in shown)))
 
 
 PANELS = Panels(figures=dinos_figures, predictions=probe, extra=prefix_probs, below=(names,))

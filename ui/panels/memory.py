@@ -11,13 +11,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnn_core.experiments import get_experiment
+from rnn_core.i18n import N_, _, integer, ngettext, number
 from rnn_core.sweep import Sweep
 
 from .. import words
 from ..charts import chart, key
 from ..comparefigs import run_color
 from ..dynfigs import lag_figure
-from ..plotstyle import empty_figure, make_figure
+from ..plotstyle import empty_figure, fill, make_figure
 from ..state import RunState, page_state
 from . import Panels
 
@@ -42,7 +43,7 @@ def curves(state: RunState) -> list:
     return list(kept)
 
 
-def memory_figures(snap: Any, **_: Any) -> list[go.Figure]:
+def memory_figures(snap: Any, **opts: Any) -> list[go.Figure]:
     """The snapshot's gradient against lag (compare mode draws one per run)."""
     curve = (getattr(snap, "predictions", None) or {}).get("grad_curve") if snap is not None else None
     if curve is None:
@@ -58,13 +59,16 @@ def gradient_against_lag(state: RunState) -> None:
     chart(lambda: lag_figure(shown, lag, state.run.train.bptt_truncate, readout), key(state, "lag"))
 
 
-def sweep_figure(rows: list[dict[str, Any]], chance: float | None, metric: str = "accuracy") -> go.Figure:
-    """The metric (median over seeds) against lag, one line per cell, chance dashed."""
-    title, yt = f"{metric.capitalize()} against lag", metric
-    xt = "lag (steps between the symbol and the question)"
+def sweep_figure(rows: list[dict[str, Any]], chance: float | None, metric: str = "accuracy",
+                 label: str = N_("accuracy")) -> go.Figure:
+    """The metric ``metric`` (median over seeds) against lag, one line per cell, chance dashed; ``label``
+    is how a person reads the metric, in English (translated here)."""
+    yt = _(label)
+    title = _("{metric} against lag").format(metric=yt[:1].upper() + yt[1:])
+    xt = _("lag (steps between the symbol and the question)")
     if not rows:
         return empty_figure(title, xt, yt, uirevision="sweep", x_range=(0, max(SWEEP_LAGS) + 5),
-                            text="Press Sweep")
+                            text=_("Press Sweep"))
     traces = []
     for i, cell in enumerate(SWEEP_CELLS):
         mine = sorted((r["lag"], r[f"{metric}_median"]) for r in rows if r["cell"] == cell)
@@ -72,13 +76,17 @@ def sweep_figure(rows: list[dict[str, Any]], chance: float | None, metric: str =
             traces.append(go.Scatter(x=[m[0] for m in mine], y=[m[1] for m in mine], name=cell.upper(),
                                      mode="lines+markers", line={"color": run_color(i), **SWEEP_LINES[cell]},
                                      marker={"size": 11 if cell == "lstm" else 7},
-                                     hovertemplate="lag %{x}: %{y:.2f}<extra>" + cell + "</extra>"))
+                                     hovertemplate=fill(_("lag %{x}: %{y:.2f}<extra>{cell}</extra>"),
+                                                        cell=cell)))
     if chance is not None:
-        traces.append(go.Scatter(x=[0, max(SWEEP_LAGS) + 5], y=[chance, chance], mode="lines", name="chance",
-                                 line={"color": "#555", "dash": "dash", "width": 1.5}, hoverinfo="skip"))
+        traces.append(go.Scatter(x=[0, max(SWEEP_LAGS) + 5], y=[chance, chance], mode="lines",
+                                 name=_("chance"), line={"color": "#555", "dash": "dash", "width": 1.5},
+                                 hoverinfo="skip"))
     return make_figure(traces, title, xt, yt, uirevision="sweep", y={"range": [0, 1.05]},
                        x={"range": [0, max(SWEEP_LAGS) + 5]},
-                       subtitle=f"{SWEEP_EPOCHS} epochs a run, seed 0; the GRU at lr 0.02")
+                       subtitle=ngettext("{n} epoch a run, seed 0; the GRU at lr {lr}",
+                                         "{n} epochs a run, seed 0; the GRU at lr {lr}", SWEEP_EPOCHS
+                                         ).format(n=integer(SWEEP_EPOCHS), lr=number(0.02)))
 
 
 def start_sweep(state: RunState) -> Sweep:
@@ -94,24 +102,45 @@ def sweep_panel(state: RunState) -> None:
     ps = page_state(state.exp_id)
     sweep = ps.sweep
     row = st.container(horizontal=True, vertical_alignment="center")
-    if row.button("Sweep accuracy against lag", key="sweep_start", icon=":material/query_stats:",
-                  disabled=ps.sweeping,
-                  help=f"Lags {', '.join(map(str, SWEEP_LAGS))} × RNN, LSTM, GRU, {SWEEP_EPOCHS} epochs each "
-                       "(about a minute; your run waits meanwhile)."):
+    if row.button(_("Sweep accuracy against lag"), key="sweep_start", icon=":material/query_stats:",
+                  disabled=ps.sweeping, help=_sweep_help()):
         sweep = ps.sweep = start_sweep(state)
         if ps.runs is not None:
             ps.runs.playing = False
-    if ps.sweeping and row.button("Cancel", key="sweep_cancel", icon=":material/close:"):
+    if ps.sweeping and row.button(_("Cancel"), key="sweep_cancel", icon=":material/close:"):
         sweep.cancel()
     if sweep is None:
         return
-    label = "cancelled" if sweep.cancelled else "done" if sweep.done else "running"
-    st.progress(sweep.progress, text=f"Sweep {label}: {len(sweep.rows)} of {len(sweep.combos)} combinations")
+    st.progress(sweep.progress, text=_progress_text(sweep))
     exp = get_experiment(state.exp_id)
-    chart(lambda: sweep_figure(sweep.rows, exp.chance, sweep.metric), key(state, "sweep"))
+    label = next((m.label for m in exp.metrics if m.name == sweep.metric), sweep.metric)
+    chart(lambda: sweep_figure(sweep.rows, exp.chance, sweep.metric, label), key(state, "sweep"))
     if sweep.rows:
-        st.download_button("Sweep CSV", _csv(sweep.rows), file_name="memory_sweep.csv", mime="text/csv",
+        st.download_button(_("Sweep CSV"), _csv(sweep.rows), file_name="memory_sweep.csv", mime="text/csv",
                            key="dl_sweep", icon=":material/download:", on_click="ignore")
+
+
+def _sweep_help() -> str:
+    return ngettext("Lags {lags} × RNN, LSTM, GRU, {epochs} epoch each (about a minute; your run waits "
+                    "meanwhile).",
+                    "Lags {lags} × RNN, LSTM, GRU, {epochs} epochs each (about a minute; your run waits "
+                    "meanwhile).", SWEEP_EPOCHS
+                    ).format(lags=", ".join(map(integer, SWEEP_LAGS)), epochs=integer(SWEEP_EPOCHS))
+
+
+def _progress_text(sweep: Sweep) -> str:
+    """"Sweep running: 3 of 12 combinations" (cancelled, done), one whole sentence each."""
+    n, total = len(sweep.rows), len(sweep.combos)
+    if sweep.cancelled:
+        text = ngettext("Sweep cancelled: {n} of {total} combination",
+                        "Sweep cancelled: {n} of {total} combinations", total)
+    elif sweep.done:
+        text = ngettext("Sweep done: {n} of {total} combination", "Sweep done: {n} of {total} combinations",
+                        total)
+    else:
+        text = ngettext("Sweep running: {n} of {total} combination",
+                        "Sweep running: {n} of {total} combinations", total)
+    return text.format(n=integer(n), total=integer(total))
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
