@@ -133,13 +133,13 @@ def drawer(exp: Experiment, labels: list[str],
             with top[1]:
                 chart(lambda: metric_overlay(snaps, labels, metric.name, metric.label,
                                              log=metric.better == "lower"), f"{exp.id}-metric")
-        st.markdown(f"**{_first_title(cached_figures(page.first))}**, run by run")
+        st.markdown(_("**{title}**, run by run").format(title=_first_title(cached_figures(page.first))))
         for i, (col, state) in enumerate(zip(st.columns(len(page.runs)), page.runs, strict=True)):
             figs = cached_figures(state)
             if figs:
                 with col:
                     chart(lambda f=figs[0], i=i: titled(f, labels[i], i), key(state, "pred"))
-        st.markdown("**Gradient reaching h_t, ‖∂L/∂h_t‖**, run by run, on one colour scale")
+        st.markdown(_("**Gradient reaching h_t, ‖∂L/∂h_t‖**, run by run, on one colour scale"))
         z = figures.grad_log_range(snaps)
         for i, (col, state) in enumerate(zip(st.columns(len(page.runs)), page.runs, strict=True)):
             with col:
