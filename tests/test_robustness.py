@@ -25,6 +25,7 @@ from apptest import charts, open_page, page_runs, run_of, switch, uploader
 from streamlit.testing.v1 import AppTest
 
 from rnn_core import schema
+from rnn_core.corpus import Corpus
 from rnn_core.experiments import experiment_ids, get_experiment
 from rnn_core.export import weights_npz
 from rnn_core.trainer import Trainer
@@ -394,9 +395,22 @@ def test_the_encoding_of_a_text_is_detected_and_said() -> None:
     assert "é" in run_of(at, "dinos").view.vocab.chars
 
 
+def test_a_session_keeps_its_text_prepared_and_says_how_it_is_used() -> None:
+    """The upload is turned into the experiment's prepared data once; the session keeps that, not the text."""
+    at = open_page("dinos")
+    names = "\n".join(["rex", "ana", "bea", "cleo", "dora", "emile", "fanny", "gael", "helene", "ines"] * 4)
+    uploader(at, "upload").set_value(("names.txt", names.encode(), "text/plain")).run()
+    data = run_of(at, "dinos").data.data
+    assert isinstance(data, Corpus) and data.kept == data.total == 40
+    assert data.vocab.chars == ("\n", *"abcdefghilmnorsxy")
+    assert run_of(at, "dinos").run.model.input_size == 18
+    assert any(c.value == "Training on **names.txt**. Read as utf-8." for c in at.caption)
+    assert_sane(at, "dinos")
+
+
 def test_memory_returns_after_five_sessions_upload_a_large_text_and_leave() -> None:
     """The fuzzing issue's 4.9 MB text of one-letter lines: read in well under the minute it took,
-    and the memory it used is given back when the sessions go (one corpus is kept: the latest)."""
+    and the memory it used is given back when the sessions go (each kept its own prepared corpus)."""
     import time
 
     from rnn_core import memory

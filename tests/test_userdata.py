@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+import threading
+import weakref
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -75,6 +80,69 @@ def test_too_many_distinct_characters():
 def test_not_bytes():
     with pytest.raises(ValueError, match="bytes"):
         load_text("a str, not bytes")                                      # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- a session's text is its own
+
+A_TEXT = "\n".join(["ab", "ba", "aab", "bba", "abab"] * 4) + "\n"             # 20 names of a and b
+B_TEXT = "\n".join(["xyz", "zyx", "xy", "zz", "yxz", "xx"] * 5) + "\n"        # 30 names of x, y and z
+
+
+def test_two_sessions_used_in_turn_each_train_on_their_own_prepared_text():
+    dinos = get_experiment("dinos")
+    a, b = dinos.prepare(A_TEXT), dinos.prepare(B_TEXT)                 # what each session keeps
+    for _ in range(3):                                                 # reruns of one, then the other
+        for data, chars, n in ((a, ("\n", "a", "b"), 20), (b, ("\n", "x", "y", "z"), 30)):
+            run = dinos.fit_run(dinos.preset(), data)
+            task = dinos.make_task(run, data)
+            assert run.model.input_size == len(chars) and task.vocab.chars == chars
+            assert len(task.train_ids) + len(task.val_ids) == n
+            assert dinos.data_note(data) == ""                         # every name is learned
+            assert dinos.vocab_for(data).chars == chars
+
+
+def test_nothing_of_a_persons_text_stays_in_the_process_once_its_task_is_dropped():
+    """The CLI's way (a str, prepared on the fly) keeps no copy anywhere: no cache of user data that
+    another session could evict or read."""
+    dinos = get_experiment("dinos")
+    task = dinos.make_task(dinos.fit_run(dinos.preset(), A_TEXT), A_TEXT)
+    vocab = weakref.ref(task.vocab)
+    del task
+    gc.collect()
+    assert vocab() is None
+    prepared = dinos.prepare(B_TEXT)                                    # a session's: gone with it
+    dinos.make_task(dinos.fit_run(dinos.preset(), prepared), prepared)
+    kept = weakref.ref(prepared)
+    del prepared
+    gc.collect()
+    assert kept() is None
+
+
+def test_eight_threads_each_see_their_own_text():
+    """Eight sessions at once, each building tasks and the note from its own text (a str, as the CLI
+    passes it): text k has the letters "a" and chr(98 + k) and 10 + k names."""
+    dinos = get_experiment("dinos")
+    texts = ["\n".join(chr(98 + k) * (1 + i % 3) + "a" for i in range(10 + k)) for k in range(8)]
+    seen: dict[int, set] = {k: set() for k in range(8)}
+
+    def session(k: int) -> None:
+        for _ in range(15):
+            run = dinos.fit_run(dinos.preset(), texts[k])
+            task = dinos.make_task(run, texts[k])
+            kept = len(task.train_ids) + len(task.val_ids)
+            seen[k].add((task.vocab.chars, kept, dinos.data_note(texts[k])))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)                                        # threads switch as often as can be
+    try:
+        threads = [threading.Thread(target=session, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert seen == {k: {(("\n", "a", chr(98 + k)), 10 + k, "")} for k in range(8)}
 
 
 # ----------------------------------------------------------------------------- series: good inputs

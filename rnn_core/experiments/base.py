@@ -126,9 +126,17 @@ class Experiment(ABC):
     def preset(self, name: str = "default") -> RunConfig:
         """The settings of a preset (``presets`` lists them)."""
 
+    def prepare(self, data: Any) -> Any:
+        """A person's data (an upload, already checked by ``rnn_core.userdata``) in the form this
+        experiment trains on, made once: the session keeps the result and passes it to ``make_task``,
+        ``fit_run`` and ``data_note`` on every rerun, so nothing costly is redone and no cache shared by
+        sessions is needed. Those methods accept the raw data too (the CLI, tests). Default: as it is."""
+        return data
+
     @abstractmethod
     def make_task(self, run: RunConfig, data: Any = None) -> Task:
-        """The task for these settings; ``data`` is the user's own data where the page accepts it."""
+        """The task for these settings; ``data`` is the user's own data where the page accepts it (raw,
+        or as ``prepare`` made it)."""
 
     def fit_run(self, run: RunConfig, data: Any = None) -> RunConfig:
         """``run`` with the sizes the data decides (e.g. a text's vocabulary); most tasks change nothing."""
