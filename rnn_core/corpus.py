@@ -42,7 +42,10 @@ class Ragged(Sequence[np.ndarray]):
     @classmethod
     def from_lengths(cls, ids: np.ndarray, lengths: Sequence[int]) -> Ragged:
         ends = np.cumsum(lengths, dtype=np.int64)
-        return cls(ids, ends - np.asarray(lengths, dtype=np.int64), ends)
+        starts = ends - np.asarray(lengths, dtype=np.int64)
+        if len(ids) < 2**31:                                          # half the memory
+            starts, ends = starts.astype(np.int32), ends.astype(np.int32)
+        return cls(ids, starts, ends)
 
     def __len__(self) -> int:
         return len(self._starts)

@@ -9,6 +9,7 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from . import memory
 from .messages import clip
 
 if TYPE_CHECKING:
@@ -79,6 +80,7 @@ def _detect(raw: bytes, what: str) -> tuple[str, str]:
 
 def decode(raw: bytes, what: str) -> tuple[str, str]:
     """Size, encoding and character checks shared by both loaders: the decoded text and its encoding."""
+    memory.configure()                     # the big blocks of reading an upload go back when freed
     text, encoding = _detect(_check_bytes(raw, what), what)
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).lstrip("\ufeff")
     if "\x00" in text:

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from rnn_core import userdata
+from rnn_core import memory, userdata
 from rnn_core.experiments import get_experiment
 
 LOG = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def read(exp_id: str, kind: str, raw: bytes, name: str, file_id: str,
     if kind == "text":
         t = userdata.read_text(raw, name)
         data = exp.prepare(t.text)
+        memory.watch(data)                  # its memory goes back soon after the session has gone
         return UserData(name, file_id, data, f"Read as {t.encoding}. {exp.data_note(data)}".strip())
     s = userdata.read_series(raw, column)
     data = exp.prepare(s.values)

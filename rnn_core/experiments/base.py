@@ -9,6 +9,7 @@ experiment module defines ``EXPERIMENT``; ``rnn_core.experiments`` finds them (t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,31 @@ class Batch:
     x: np.ndarray                 # (batch, time, input)
     y: np.ndarray                 # targets, shaped as the model contract asks for the task's `targets`
     reset: bool = True            # True: start from h0 = 0; False: carry the state the last batch left
+
+
+class LazyBatch(Batch):
+    """A Batch whose arrays are made when the trainer first reads them. An epoch of a large corpus is
+    thousands of one-hot batches (up to 16 MB): made at once, they would be held from the epoch's
+    start to its end, by a session and by a closed session that Streamlit keeps for a while; made one
+    at a time, only the batch being trained on is."""
+
+    def __init__(self, make: Callable[[], tuple[np.ndarray, np.ndarray]], reset: bool = True) -> None:
+        object.__setattr__(self, "reset", reset)
+        object.__setattr__(self, "_make", make)
+        object.__setattr__(self, "_xy", None)
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._xy is None:
+            object.__setattr__(self, "_xy", self._make())
+        return self._xy
+
+    @property  # type: ignore[override]
+    def x(self) -> np.ndarray:
+        return self._arrays()[0]
+
+    @property  # type: ignore[override]
+    def y(self) -> np.ndarray:
+        return self._arrays()[1]
 
 
 @dataclass(frozen=True)

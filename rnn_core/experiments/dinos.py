@@ -46,7 +46,7 @@ from ..text import (
     nats_per_char,
     sample_names,
 )
-from .base import Batch, Evaluation, Experiment, Metric, Task
+from .base import Batch, Evaluation, Experiment, LazyBatch, Metric, Task
 
 DATA_PATH = Path(__file__).resolve().parents[1] / "data" / "dinos.txt"
 MAX_EPOCH = 20_000              # sequences in one epoch of a big corpus (a fresh random subset each epoch)
@@ -116,9 +116,11 @@ class CharTask(Task):
     def epoch_batches(self, rng: np.random.Generator, batch_size: int) -> list[Batch]:
         order = rng.permutation(len(self.train_ids))[: self.epoch_size]
         reset = not (self.carry_state and batch_size == 1)       # a live change to batches stops carrying
-        return [Batch(*encode_batch([self.train_ids[i] for i in order[k:k + batch_size]], self.vocab_size),
-                      reset=reset)
+        return [LazyBatch(functools.partial(self._encode, order[k:k + batch_size]), reset=reset)
                 for k in range(0, len(order), batch_size)]
+
+    def _encode(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return encode_batch([self.train_ids[i] for i in index], self.vocab_size)
 
     def evaluate(self, model: Model, rng: np.random.Generator) -> Evaluation:
         """Cheap enough for every tick: scores fixed subsets of at most EVAL_CHARS characters."""
