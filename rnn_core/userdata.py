@@ -4,11 +4,19 @@ Every rejection is a ``ValueError`` whose message says, in plain words, what was
 expected; the page shows it as is. No message is longer than ``messages.MAX_MESSAGE`` (300) characters,
 whatever the file holds. Decisions:
 
-- Encoding: one of UTF-8, UTF-16 and UTF-32 (with or without a byte-order mark) and Windows-1252,
-  the usual encoding of text saved on Windows, which covers Latin-1's printable characters. The result
-  names it (``TextData.encoding``, ``Series.encoding``: "utf-8", "utf-16-le", "windows-1252", …) so
+- Encoding: one of UTF-8, UTF-16 and UTF-32 (with or without a byte-order mark), Windows-1252,
+  the usual encoding of text saved on Windows, which covers Latin-1's printable characters, and
+  GB18030 (a superset of GBK, Windows' encoding for simplified Chinese). The result names it
+  (``TextData.encoding``, ``Series.encoding``: "utf-8", "utf-16-le", "windows-1252", "gb18030", …) so
   that the page can say so. Valid UTF-8 without NUL bytes is UTF-8 (other encodings almost never
-  are). Otherwise charset-normalizer (imported only then) picks among the others; its mess measure is
+  are). A file with GB18030's four-byte form (a byte from 0x81, a digit, a byte from 0x81, a digit:
+  an emoji, say), valid GB18030 throughout, is GB18030: no other encoding has that form, and read as
+  Windows-1252 it was mojibake. East Asian text (high bytes only in pairs, or a reading in GB18030,
+  Big5, Shift-JIS, EUC-JP or EUC-KR cleaner than the Western one) is GB18030 when charset-normalizer
+  finds that reading better than every other East Asian one (many Chinese characters); else, as a few
+  such characters read alike in all of them, a text is refused with a request to save it as UTF-8 (a
+  CSV series, whose numbers do not depend on it, is read as Windows-1252 as before).
+  Otherwise charset-normalizer (imported only then) picks among the others; its mess measure is
   tuned for prose and doubts tables of numbers (in UTF-16 without a byte-order mark, or in
   Windows-1252 with "€" on each line), so when it is unsure, its readings at any mess are tried for
   one that is mostly ASCII without control characters, as a table is. A byte-order mark is evidence,

@@ -264,6 +264,33 @@ def test_text_in_another_code_page_is_refused_not_misread():
         load_text(cyrillic)
 
 
+def test_gb18030_is_read_as_gb18030_not_as_windows_1252():
+    """The fuzzing report: "tyrannosaurus rex 🦖" and more names saved as GB18030 trained on mojibake
+    ("•0ú4"), read as Windows-1252. GB18030's four-byte form (a byte from 0x81, a digit, a byte from
+    0x81, a digit) exists in no other encoding."""
+    text = "tyrannosaurus rex 🦖\nvelociraptor\nstegosaurus\ntriceratops\nbrachiosaurus\n"
+    got = read_text(text.encode("gb18030"), "dinos.txt")
+    assert got.encoding == "gb18030"
+    assert got.text == "tyrannosaurus rex 🦖\nvelociraptor\nstegosaurus\ntriceratops\nbrachiosaurus\n"
+
+
+def test_chinese_names_in_gbk_are_read_as_gb18030():
+    names = "霸王龙\n迅猛龙\n剑龙\n三角龙\n腕龙\n" * 6
+    got = read_text(names.encode("gbk"), "names.txt")                  # Windows' "ANSI" in simplified Chinese
+    assert got.encoding == "gb18030" and got.text.startswith("霸王龙\n迅猛龙\n剑龙\n三角龙\n腕龙\n霸王龙\n")
+
+
+@pytest.mark.parametrize("first, encoding", [
+    ("tyrannosaurus 暴龙", "gb18030"), ("공룡 티라노", "euc_kr"), ("恐竜 ティラノ", "shift_jis"),
+    ("恐龍 暴龍", "big5")], ids=["gbk-few", "euc-kr", "shift-jis", "big5"])
+def test_a_few_east_asian_characters_in_another_encoding_are_refused_not_garbled(first, encoding):
+    """A few two-byte characters among ASCII names read as GB18030, EUC-KR, Big5 or EUC-JP alike (and
+    as Windows-1252 mojibake): which one cannot be known, so the file is refused with a way out."""
+    raw = f"{first}\nvelociraptor\nstegosaurus\ntriceratops\nbrachiosaurus\n".encode(encoding)
+    with pytest.raises(ValueError, match="Please save it as UTF-8"):
+        read_text(raw, "names.txt")
+
+
 # ----------------------------------------------------------------------------- series: range
 
 def test_values_too_large_for_the_model_are_refused():
