@@ -17,7 +17,14 @@ from .messages import clip
 if TYPE_CHECKING:
     from charset_normalizer import CharsetMatch
 
-MAX_BYTES = 5 * 1024 * 1024     # largest upload accepted
+# The largest upload, one limit said one way everywhere. Streamlit's uploader in the browser counts a
+# megabyte as 1,000,000 bytes (1,048,576 on Windows) and refuses a larger file ("File must be 5.0MB or
+# smaller"); its server counts server.maxUploadSize in MiB (5,242,880 bytes, plus 1 MiB of multipart
+# slack; nginx's client_max_body_size follows, deploy/serve.sh). The app's check is the smallest of
+# them, so whatever the browser lets through the server takes, and the app says the same "5 MB".
+MAX_UPLOAD_MB = 5               # = server.maxUploadSize in .streamlit/config.toml
+MAX_BYTES = MAX_UPLOAD_MB * 1_000_000
+SIZE_LIMIT = f"{MAX_UPLOAD_MB} MB ({MAX_BYTES:,} bytes)"   # the wording of every message about it
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # Unicode category Cc except tab and "\n"
 _CHAOS = 0.2                    # charset-normalizer's default: readings at least this "messy" are doubted
 EAST_ASIAN = ("gb18030", "big5", "shift_jis", "euc_jp", "euc_kr")   # two-byte encodings told apart
@@ -39,8 +46,8 @@ def _check_bytes(raw: bytes, what: str) -> bytes:
     if not raw.strip():
         raise ValueError(f"{what} is empty. Please choose a file that contains some text.")
     if len(raw) > MAX_BYTES:
-        raise ValueError(f"{what} is {len(raw) / 2**20:.1f} MB; files up to {MAX_BYTES // 2**20} MB are "
-                         "accepted. Please upload a smaller part of it.")
+        raise ValueError(f"{what} is {len(raw):,} bytes; files up to {SIZE_LIMIT} are accepted. Please "
+                         "upload a smaller part of it.")
     return raw
 
 

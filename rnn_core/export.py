@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npy
 
+from .decoding import MAX_BYTES, SIZE_LIMIT
 from .messages import brief, capped_errors, clip
 from .trainer import Record
 
-MAX_NPZ_BYTES = 5 * 1024 * 1024      # the app's upload limit
+MAX_NPZ_BYTES = MAX_BYTES            # the app's upload limit (rnn_core.decoding)
 CSV_COLUMNS = ("step", "epoch", "train_loss", "val_loss", "grad_norm_before", "grad_norm_after",
                "clip_fraction", "wall_time", "lr", "clip_mode", "clip", "bptt_truncate", "event")
 
@@ -137,7 +138,7 @@ def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.nd
     if not raw:
         raise ValueError("weights file: got an empty file, expected a .npz saved by this app")
     if len(raw) > MAX_NPZ_BYTES:
-        raise ValueError(f"weights file: got {len(raw) / 1e6:.1f} MB, expected at most 5 MB")
+        raise ValueError(f"weights file: got {len(raw):,} bytes, expected at most {SIZE_LIMIT}")
     if not raw.startswith(b"PK"):        # an .npz is a zip archive
         raise ValueError("weights file: not a .npz archive, expected the .npz this app downloads")
     with _open_zip(raw, expected) as z:

@@ -24,6 +24,8 @@ whatever the file holds. Decisions:
   NUL bytes or control characters once decoded, is refused (Latin-1 alone would accept any bytes);
   text in other code pages (Windows-1251, Shift-JIS, …) is refused with a request to save it as UTF-8,
   rather than read as nonsense.
+- Size: at most 5 MB, 5,000,000 bytes (``decoding.MAX_BYTES``): the limit of Streamlit's uploader in
+  the browser, said in the same words by every message and by the uploader's label.
 - Text is normalised: Unicode NFC, "\\n" line ends, tabs as spaces, lower case (as the dinosaur article does;
   it halves the vocabulary, so small corpora learn faster). At most ``MAX_VOCAB`` distinct characters.
 - A CSV column: header row optional; delimiter ",", ";" or tab (with ";" or tab, a decimal comma is
@@ -40,7 +42,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .decoding import MAX_BYTES, decode, what_file
+from .decoding import MAX_BYTES, MAX_UPLOAD_MB, SIZE_LIMIT, decode, what_file
 from .messages import capped_errors
 from .text import END, MAX_VOCAB, corpus_sequences
 
@@ -118,5 +120,5 @@ from .userseries import (  # noqa: E402
     series_columns,
 )
 
-__all__ = ["MAX_ABS", "MAX_BYTES", "MIN_SERIES", "VALUE_WORDS", "ColumnInfo", "Series", "TextData",
-           "load_series", "load_text", "read_series", "read_text", "series_columns"]
+__all__ = ["MAX_ABS", "MAX_BYTES", "MAX_UPLOAD_MB", "MIN_SERIES", "SIZE_LIMIT", "VALUE_WORDS", "ColumnInfo",
+           "Series", "TextData", "load_series", "load_text", "read_series", "read_text", "series_columns"]

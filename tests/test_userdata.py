@@ -82,6 +82,37 @@ def test_not_bytes():
         load_text("a str, not bytes")                                      # type: ignore[arg-type]
 
 
+# ----------------------------------------------------------------------------- one size limit
+
+def test_one_upload_limit_in_one_wording_everywhere():
+    """5 MB as the browser counts it: Streamlit's uploader refuses a file over 5,000,000 bytes ("File
+    must be 5.0MB or smaller", server.maxUploadSize = 5), so the app's own check stops at the same
+    byte and says "5 MB" too (it accepted up to 5 MiB and said "up to 5 MB"). The fuzzing report's
+    5,033,177-byte text, refused by the uploader, is refused by the app in the same words."""
+    import tomllib
+    from pathlib import Path
+
+    from rnn_core.export import load_weights
+    from ui.uploads import SPECS
+
+    exact = b"ab\n" * 1_666_666 + b"ab"
+    assert len(exact) == 5_000_000
+    assert load_text(exact, "names.txt").startswith("ab\nab\n")
+    for size in (5_000_001, 5_033_177):
+        with pytest.raises(ValueError) as e:
+            load_text(exact + b"b" * (size - 5_000_000), "names.txt")
+        assert str(e.value) == (f"The file 'names.txt' is {size:,} bytes; files up to 5 MB (5,000,000 bytes) "
+                                "are accepted. Please upload a smaller part of it.")
+    with pytest.raises(ValueError, match=r"^The file is 5,000,001 bytes; files up to 5 MB \(5,000,000"):
+        load_series(b"1\n" * 2_500_000 + b"1")
+    weights = r"weights file: got 5,000,001 bytes, expected at most 5 MB \(5,000,000 bytes\)"
+    with pytest.raises(ValueError, match=weights):
+        load_weights(b"PK" + b"x" * 4_999_999, {})
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit/config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 5                      # the uploader's 5 MB
+    assert all(spec.help.endswith(", up to 5 MB.") for spec in SPECS.values())
+
+
 # ----------------------------------------------------------------------------- a session's text is its own
 
 A_TEXT = "\n".join(["ab", "ba", "aab", "bba", "abab"] * 4) + "\n"             # 20 names of a and b

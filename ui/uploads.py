@@ -42,11 +42,12 @@ class UserData:
     column: str = ""               # a series: the column in use
 
 
+SIZE = f", up to {userdata.MAX_UPLOAD_MB} MB."      # the app's one upload limit, as every message says it
 SPECS = {"series": DataSpec("series", ("csv", "txt", "tsv"),
                             "A CSV with a column of at least 20 numbers (a column named like the values, "
-                            "else the last number column, is used; you can choose another)"),
+                            "else the last number column, is used; you can choose another)" + SIZE),
          "text": DataSpec("text", ("txt", "csv"),
-                          "A .txt with one name per line (or any text: it learns that)")}
+                          "A .txt with one name per line (or any text: it learns that)" + SIZE)}
 
 
 def _key(exp_id: str) -> str:
@@ -80,7 +81,8 @@ def data_picker(exp_id: str, kind: str, fresh: bool) -> UserData | None:
     refused: tuple[str, str] | None = ss.get(f"_refused:{exp_id}")
     with st.expander("Your own data", expanded=current is not None or refused is not None,
                      icon=":material/upload_file:"):
-        up = st.file_uploader(spec.help, type=list(spec.types), key=UPLOAD_KEY)
+        up = st.file_uploader(spec.help, type=list(spec.types), key=UPLOAD_KEY,
+                              max_upload_size=userdata.MAX_UPLOAD_MB)
         seen = (current.file_id.split(":")[0] if current else None, refused[0] if refused else None)
         if up is not None and up.file_id not in seen:
             try:
@@ -91,7 +93,7 @@ def data_picker(exp_id: str, kind: str, fresh: bool) -> UserData | None:
             except Exception as e:  # noqa: BLE001 -- a ValueError says why; nothing else may show a traceback
                 LOG.info("upload refused: %r", e)
                 refused = (up.file_id, str(e) if isinstance(e, ValueError) else
-                           f"The file could not be read. {spec.help}.")
+                           f"The file could not be read. {spec.help}")
                 ss[f"_refused:{exp_id}"] = refused
         elif up is None and not fresh and current is not None and ss.get("_had_upload") == seen[0]:
             current = None                                   # the person removed the file in force
