@@ -12,8 +12,8 @@ classroom, and the table reads the RSS one janitor period later (rnn_core/memory
 garbage of gone sessions and trims the heap every JANITOR_SECONDS). Target: "upload" after clean-up
 within 20 MB of "none" after clean-up.
 
-Bounded: every wait has a timeout, the whole run stops after ``--deadline`` (900) seconds, and the
-server is stopped (its process group) whatever happens. Loopback only.
+Bounded: every wait has a timeout, each mode stops after half of ``--deadline`` (900) seconds, and its
+server is stopped (its process group) whatever happens. Loopback only. MB are 10^6 bytes.
 """
 
 from __future__ import annotations
