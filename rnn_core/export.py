@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npy
 
+from .decoding import MAX_BYTES, SIZE_LIMIT
 from .i18n import N_, _, integer, ngettext
 from .messages import brief, capped_errors, clip
 from .snapshot import Record
 
-MAX_NPZ_BYTES = 5 * 1024 * 1024      # the app's upload limit
+MAX_NPZ_BYTES = MAX_BYTES            # the app's upload limit (rnn_core.decoding)
 CSV_COLUMNS = ("step", "epoch", "train_loss", "val_loss", "grad_norm_before", "grad_norm_after",
                "clip_fraction", "wall_time", "lr", "clip_mode", "clip", "bptt_truncate", "event")
 NOT_NPZ = N_("weights file: not a .npz archive, expected the .npz this app downloads")
@@ -148,8 +149,8 @@ def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.nd
     if not raw:
         raise ValueError(_("weights file: got an empty file, expected a .npz saved by this app"))
     if len(raw) > MAX_NPZ_BYTES:
-        raise ValueError(_("weights file: got {mb} MB, expected at most 5 MB").format(
-            mb=f"{len(raw) / 1e6:.1f}"))
+        raise ValueError(_("weights file: got {n} bytes, expected at most {limit}").format(
+            n=integer(len(raw)), limit=_(SIZE_LIMIT)))
     if not raw.startswith(b"PK"):        # an .npz is a zip archive
         raise ValueError(_(NOT_NPZ))
     with _open_zip(raw, expected) as z:

@@ -4,11 +4,19 @@ Every rejection is a ``ValueError`` whose message says, in plain words, what was
 expected; the page shows it as is. No message is longer than ``messages.MAX_MESSAGE`` (300) characters,
 whatever the file holds. Decisions:
 
-- Encoding: one of UTF-8, UTF-16 and UTF-32 (with or without a byte-order mark) and Windows-1252,
-  the usual encoding of text saved on Windows, which covers Latin-1's printable characters. The result
-  names it (``TextData.encoding``, ``Series.encoding``: "utf-8", "utf-16-le", "windows-1252", …) so
+- Encoding: one of UTF-8, UTF-16 and UTF-32 (with or without a byte-order mark), Windows-1252,
+  the usual encoding of text saved on Windows, which covers Latin-1's printable characters, and
+  GB18030 (a superset of GBK, Windows' encoding for simplified Chinese). The result names it
+  (``TextData.encoding``, ``Series.encoding``: "utf-8", "utf-16-le", "windows-1252", "gb18030", …) so
   that the page can say so. Valid UTF-8 without NUL bytes is UTF-8 (other encodings almost never
-  are). Otherwise charset-normalizer (imported only then) picks among the others; its mess measure is
+  are). A file with GB18030's four-byte form (a byte from 0x81, a digit, a byte from 0x81, a digit:
+  an emoji, say), valid GB18030 throughout, is GB18030: no other encoding has that form, and read as
+  Windows-1252 it was mojibake. East Asian text (high bytes only in pairs, or a reading in GB18030,
+  Big5, Shift-JIS, EUC-JP or EUC-KR cleaner than the Western one) is GB18030 when charset-normalizer
+  finds that reading better than every other East Asian one (many Chinese characters); else, as a few
+  such characters read alike in all of them, a text is refused with a request to save it as UTF-8 (a
+  CSV series, whose numbers do not depend on it, is read as Windows-1252 as before).
+  Otherwise charset-normalizer (imported only then) picks among the others; its mess measure is
   tuned for prose and doubts tables of numbers (in UTF-16 without a byte-order mark, or in
   Windows-1252 with "€" on each line), so when it is unsure, its readings at any mess are tried for
   one that is mostly ASCII without control characters, as a table is. A byte-order mark is evidence,
@@ -16,6 +24,8 @@ whatever the file holds. Decisions:
   NUL bytes or control characters once decoded, is refused (Latin-1 alone would accept any bytes);
   text in other code pages (Windows-1251, Shift-JIS, …) is refused with a request to save it as UTF-8,
   rather than read as nonsense.
+- Size: at most 5 MB, 5,000,000 bytes (``decoding.MAX_BYTES``): the limit of Streamlit's uploader in
+  the browser, said in the same words by every message and by the uploader's label.
 - Text is normalised: Unicode NFC, "\\n" line ends, tabs as spaces, lower case (as the dinosaur article does;
   it halves the vocabulary, so small corpora learn faster). At most ``MAX_VOCAB`` distinct characters.
 - A CSV column: header row optional; delimiter ",", ";" or tab (with ";" or tab, a decimal comma is
@@ -32,7 +42,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .decoding import MAX_BYTES, decode, what_file
+from .decoding import MAX_BYTES, MAX_UPLOAD_MB, SIZE_LIMIT, decode, what_file
 from .messages import capped_errors
 from .text import END, MAX_VOCAB, corpus_sequences
 
@@ -110,5 +120,5 @@ from .userseries import (  # noqa: E402
     series_columns,
 )
 
-__all__ = ["MAX_ABS", "MAX_BYTES", "MIN_SERIES", "VALUE_WORDS", "ColumnInfo", "Series", "TextData",
-           "load_series", "load_text", "read_series", "read_text", "series_columns"]
+__all__ = ["MAX_ABS", "MAX_BYTES", "MAX_UPLOAD_MB", "MIN_SERIES", "SIZE_LIMIT", "VALUE_WORDS", "ColumnInfo",
+           "Series", "TextData", "load_series", "load_text", "read_series", "read_text", "series_columns"]

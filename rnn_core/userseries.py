@@ -84,7 +84,7 @@ class _Table:
 
 def _table(raw: bytes) -> _Table:
     """The CSV's cells; its header row is detected: a first row with a cell that is not a number."""
-    text, encoding = decode(raw, "The file")
+    text, encoding = decode(raw, "The file", refuse_unsure=False)
     rows, delim = _rows(text)
     dc = delim != ","
     first_numeric = all(_number(c, dc) is not None for c in rows[0] if c.strip())

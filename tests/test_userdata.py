@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import sys
+import threading
+import weakref
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -75,6 +80,100 @@ def test_too_many_distinct_characters():
 def test_not_bytes():
     with pytest.raises(ValueError, match="bytes"):
         load_text("a str, not bytes")                                      # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- one size limit
+
+def test_one_upload_limit_in_one_wording_everywhere():
+    """5 MB as the browser counts it: Streamlit's uploader refuses a file over 5,000,000 bytes ("File
+    must be 5.0MB or smaller", server.maxUploadSize = 5), so the app's own check stops at the same
+    byte and says "5 MB" too (it accepted up to 5 MiB and said "up to 5 MB"). The fuzzing report's
+    5,033,177-byte text, refused by the uploader, is refused by the app in the same words."""
+    import tomllib
+    from pathlib import Path
+
+    from rnn_core.export import load_weights
+    from ui.uploads import SPECS
+
+    exact = b"ab\n" * 1_666_666 + b"ab"
+    assert len(exact) == 5_000_000
+    assert load_text(exact, "names.txt").startswith("ab\nab\n")
+    for size in (5_000_001, 5_033_177):
+        with pytest.raises(ValueError) as e:
+            load_text(exact + b"b" * (size - 5_000_000), "names.txt")
+        assert str(e.value) == (f"The file 'names.txt' is {size:,} bytes; files up to 5 MB (5,000,000 bytes) "
+                                "are accepted. Please upload a smaller part of it.")
+    with pytest.raises(ValueError, match=r"^The file is 5,000,001 bytes; files up to 5 MB \(5,000,000"):
+        load_series(b"1\n" * 2_500_000 + b"1")
+    weights = r"weights file: got 5,000,001 bytes, expected at most 5 MB \(5,000,000 bytes\)"
+    with pytest.raises(ValueError, match=weights):
+        load_weights(b"PK" + b"x" * 4_999_999, {})
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit/config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 5                      # the uploader's 5 MB
+    assert all(spec.help.endswith(", up to 5 MB.") for spec in SPECS.values())
+
+
+# ----------------------------------------------------------------------------- a session's text is its own
+
+A_TEXT = "\n".join(["ab", "ba", "aab", "bba", "abab"] * 4) + "\n"             # 20 names of a and b
+B_TEXT = "\n".join(["xyz", "zyx", "xy", "zz", "yxz", "xx"] * 5) + "\n"        # 30 names of x, y and z
+
+
+def test_two_sessions_used_in_turn_each_train_on_their_own_prepared_text():
+    dinos = get_experiment("dinos")
+    a, b = dinos.prepare(A_TEXT), dinos.prepare(B_TEXT)                 # what each session keeps
+    for _ in range(3):                                                 # reruns of one, then the other
+        for data, chars, n in ((a, ("\n", "a", "b"), 20), (b, ("\n", "x", "y", "z"), 30)):
+            run = dinos.fit_run(dinos.preset(), data)
+            task = dinos.make_task(run, data)
+            assert run.model.input_size == len(chars) and task.vocab.chars == chars
+            assert len(task.train_ids) + len(task.val_ids) == n
+            assert dinos.data_note(data) == ""                         # every name is learned
+            assert dinos.vocab_for(data).chars == chars
+
+
+def test_nothing_of_a_persons_text_stays_in_the_process_once_its_task_is_dropped():
+    """The CLI's way (a str, prepared on the fly) keeps no copy anywhere: no cache of user data that
+    another session could evict or read."""
+    dinos = get_experiment("dinos")
+    task = dinos.make_task(dinos.fit_run(dinos.preset(), A_TEXT), A_TEXT)
+    vocab = weakref.ref(task.vocab)
+    del task
+    gc.collect()
+    assert vocab() is None
+    prepared = dinos.prepare(B_TEXT)                                    # a session's: gone with it
+    dinos.make_task(dinos.fit_run(dinos.preset(), prepared), prepared)
+    kept = weakref.ref(prepared)
+    del prepared
+    gc.collect()
+    assert kept() is None
+
+
+def test_eight_threads_each_see_their_own_text():
+    """Eight sessions at once, each building tasks and the note from its own text (a str, as the CLI
+    passes it): text k has the letters "a" and chr(98 + k) and 10 + k names."""
+    dinos = get_experiment("dinos")
+    texts = ["\n".join(chr(98 + k) * (1 + i % 3) + "a" for i in range(10 + k)) for k in range(8)]
+    seen: dict[int, set] = {k: set() for k in range(8)}
+
+    def session(k: int) -> None:
+        for _ in range(15):
+            run = dinos.fit_run(dinos.preset(), texts[k])
+            task = dinos.make_task(run, texts[k])
+            kept = len(task.train_ids) + len(task.val_ids)
+            seen[k].add((task.vocab.chars, kept, dinos.data_note(texts[k])))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)                                        # threads switch as often as can be
+    try:
+        threads = [threading.Thread(target=session, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert seen == {k: {(("\n", "a", chr(98 + k)), 10 + k, "")} for k in range(8)}
 
 
 # ----------------------------------------------------------------------------- series: good inputs
@@ -194,6 +293,33 @@ def test_text_in_another_code_page_is_refused_not_misread():
                 "\u0434\u0435\u043b\u0430?\n" * 5).encode("cp1251")            # "Привет мир, как дела?"
     with pytest.raises(ValueError, match="could not be read as text .* save it as UTF-8"):
         load_text(cyrillic)
+
+
+def test_gb18030_is_read_as_gb18030_not_as_windows_1252():
+    """The fuzzing report: "tyrannosaurus rex 🦖" and more names saved as GB18030 trained on mojibake
+    ("•0ú4"), read as Windows-1252. GB18030's four-byte form (a byte from 0x81, a digit, a byte from
+    0x81, a digit) exists in no other encoding."""
+    text = "tyrannosaurus rex 🦖\nvelociraptor\nstegosaurus\ntriceratops\nbrachiosaurus\n"
+    got = read_text(text.encode("gb18030"), "dinos.txt")
+    assert got.encoding == "gb18030"
+    assert got.text == "tyrannosaurus rex 🦖\nvelociraptor\nstegosaurus\ntriceratops\nbrachiosaurus\n"
+
+
+def test_chinese_names_in_gbk_are_read_as_gb18030():
+    names = "霸王龙\n迅猛龙\n剑龙\n三角龙\n腕龙\n" * 6
+    got = read_text(names.encode("gbk"), "names.txt")                  # Windows' "ANSI" in simplified Chinese
+    assert got.encoding == "gb18030" and got.text.startswith("霸王龙\n迅猛龙\n剑龙\n三角龙\n腕龙\n霸王龙\n")
+
+
+@pytest.mark.parametrize("first, encoding", [
+    ("tyrannosaurus 暴龙", "gb18030"), ("공룡 티라노", "euc_kr"), ("恐竜 ティラノ", "shift_jis"),
+    ("恐龍 暴龍", "big5")], ids=["gbk-few", "euc-kr", "shift-jis", "big5"])
+def test_a_few_east_asian_characters_in_another_encoding_are_refused_not_garbled(first, encoding):
+    """A few two-byte characters among ASCII names read as GB18030, EUC-KR, Big5 or EUC-JP alike (and
+    as Windows-1252 mojibake): which one cannot be known, so the file is refused with a way out."""
+    raw = f"{first}\nvelociraptor\nstegosaurus\ntriceratops\nbrachiosaurus\n".encode(encoding)
+    with pytest.raises(ValueError, match="Please save it as UTF-8"):
+        read_text(raw, "names.txt")
 
 
 # ----------------------------------------------------------------------------- series: range

@@ -10,7 +10,7 @@ How to add an experiment or a knob: docs/architecture.md.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,31 @@ class Batch:
     x: np.ndarray                 # (batch, time, input)
     y: np.ndarray                 # targets, shaped as the model contract asks for the task's `targets`
     reset: bool = True            # True: start from h0 = 0; False: carry the state the last batch left
+
+
+class LazyBatch(Batch):
+    """A Batch whose arrays are made when the trainer first reads them. An epoch of a large corpus is
+    thousands of one-hot batches (up to 16 MB): made at once, they would be held from the epoch's
+    start to its end, by a session and by a closed session that Streamlit keeps for a while; made one
+    at a time, only the batch being trained on is."""
+
+    def __init__(self, make: Callable[[], tuple[np.ndarray, np.ndarray]], reset: bool = True) -> None:
+        object.__setattr__(self, "reset", reset)
+        object.__setattr__(self, "_make", make)
+        object.__setattr__(self, "_xy", None)
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._xy is None:
+            object.__setattr__(self, "_xy", self._make())
+        return self._xy
+
+    @property  # type: ignore[override]
+    def x(self) -> np.ndarray:
+        return self._arrays()[0]
+
+    @property  # type: ignore[override]
+    def y(self) -> np.ndarray:
+        return self._arrays()[1]
 
 
 @dataclass(frozen=True)
@@ -187,9 +212,16 @@ class Experiment(ABC):
     def preset(self, name: str = "default") -> RunConfig:
         """The settings of a preset (``presets`` lists them)."""
 
+    def prepare(self, data: Any) -> Any:
+        """A person's data (an upload, already checked by ``rnn_core.userdata``) in the form this
+        experiment trains on, made once: the session keeps the result and passes it to ``make_task``,
+        ``fit_run`` and ``data_note`` on every rerun, so nothing costly is redone and no cache shared by
+        sessions is needed. Those methods accept the raw data too (the CLI, tests). Default: as it is."""
+        return data
+
     def make_task(self, run: RunConfig, data: Any = None) -> Task:
         """The task for these settings (checked against ``task_knobs``); ``data`` is the person's own
-        data where the page accepts it."""
+        data where the page accepts it (raw, or as ``prepare`` made it)."""
         self.check_task(run.task)
         return self.build_task(run, data)
 

@@ -10,8 +10,10 @@ With batch_size 1 the hidden state carries over from one name to the next, as th
 does (``optimize(X, Y, a_prev)`` returns the last state and feeds it to the next name); with larger
 batches every name starts from h = 0, as sampling does.
 
-A user corpus (``make_task(run, data=text)``) builds its own vocabulary (see ``rnn_core.text``):
-the ModelConfig's input/output size must match it, which ``fit_run(run, data)`` arranges.
+A user corpus builds its own vocabulary (see ``rnn_core.text``): the ModelConfig's input/output size
+must match it, which ``fit_run(run, data)`` arranges. ``data`` is the text's ``Corpus``, made once by
+``prepare(text)`` when the person uploads it and kept by their session (``rnn_core.corpus``), or the text
+itself (the CLI, tests), prepared on the fly; no user text is cached across sessions.
 
 Metrics: train_nats_per_char, val_nats_per_char (mean cross-entropy per predicted character, the
 final "\\n" included, from a zero state), samples (7 sampled names). ``evaluate`` runs after every
@@ -25,33 +27,28 @@ the probe name, row t after reading its first t characters}.
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .. import memory
+from .. import corpus
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
+from ..corpus import Corpus, Ragged
 from ..text import (
     DINO_VOCAB,
     END,
-    MAX_VOCAB,
     Vocab,
-    corpus_sequences,
     encode_batch,
     length_buckets,
     log_softmax,
     nats_per_char,
     sample_names,
 )
-from .base import Batch, Evaluation, Experiment, Metric, Task
+from .base import Batch, Evaluation, Experiment, LazyBatch, Metric, Task
 
 DATA_PATH = Path(__file__).resolve().parents[1] / "data" / "dinos.txt"
-SPLIT_SEED = 2024               # fixes the train / validation split, whatever the run seed
-VAL_FRACTION = 0.1
-MAX_SEQUENCES = 100_000         # a user text's sequences kept (evenly spread): bounds memory and time
 MAX_EPOCH = 20_000              # sequences in one epoch of a big corpus (a fresh random subset each epoch)
 EVAL_CHARS = 4_000              # characters scored per set at each evaluation (dinos: all val, 1/5 of train)
 ONEHOT_BUDGET = 4_000_000       # one-hot inputs per epoch (16 MB float32); beyond, an epoch is a subset
@@ -66,78 +63,23 @@ def dino_text() -> str:
     return DATA_PATH.read_text(encoding="utf-8")
 
 
-Corpus = tuple[Vocab, tuple[np.ndarray, ...], tuple[np.ndarray, ...]]
-_last_user: tuple[str, Corpus, int] | None = None   # the latest user corpus: (digest, corpus, sequences)
-
-
-def _corpus(text: str | None) -> Corpus:
-    """Vocabulary and the fixed train / validation split (as id arrays) of a corpus (None = dinosaurs).
-    The dinosaurs are kept for the process; of user texts only the latest one (by digest), so that
-    the memory of uploads goes when their sessions do."""
-    global _last_user
-    if text is None:
-        return _dino_corpus()
-    if not isinstance(text, str):
-        raise ValueError(f"data: got {type(text).__name__}, expected the text of a corpus (str)")
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    hit = _last_user
-    if hit is None or hit[0] != digest:
-        hit = _last_user = (digest, *_user_corpus(text))
-        memory.release()                                # what reading a big text freed goes back
-    return hit[1]
-
-
-def _user_corpus(text: str) -> tuple[Corpus, int]:
-    """The corpus of a user text and how many sequences the whole text makes."""
-    thin = _thinned(text.lower())
-    seqs, _ = corpus_sequences(thin)
-    total = len(seqs) if len(thin) == len(text) else text.strip(END).count(END) + 1   # lines
-    if len(seqs) > MAX_SEQUENCES:                      # evenly spread: the whole text is represented
-        seqs = [seqs[i] for i in np.linspace(0, len(seqs) - 1, MAX_SEQUENCES).round().astype(int)]
-    return _split(seqs, Vocab.from_text("".join(seqs))), total
-
-
-def _thinned(text: str) -> str:
-    """A text of very many lines cut down to about 2·MAX_SEQUENCES of them, evenly spread, found with
-    numpy rather than by splitting: millions of tiny strings would fragment the process's memory."""
-    if text.count(END) <= 2 * MAX_SEQUENCES:
-        return text
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    ends = np.flatnonzero(codes == ord(END))                         # (lines,) position of each "\n"
-    starts = np.concatenate([[0], ends + 1])
-    keep = np.linspace(0, len(ends) - 1, 2 * MAX_SEQUENCES).round().astype(int)
-    return END.join(text[starts[i]:ends[i]] for i in keep)
-
-
-def sequences_in(text: str) -> tuple[int, int]:
-    """(sequences kept, sequences in the text) of a user text."""
-    _, train, val = _corpus(text)
-    kept = len(train) + len(val)
-    return kept, _last_user[2] if _last_user is not None else kept
-
-
 @functools.lru_cache(maxsize=1)
 def _dino_corpus() -> Corpus:
+    """The shipped names (static data, the same for every session: cached for the process)."""
     names = sorted({ln.strip().lower() for ln in dino_text().splitlines() if ln.strip()})
-    return _split([n + END for n in names], DINO_VOCAB)
+    return corpus.split([n + END for n in names], DINO_VOCAB)
 
 
-def _split(seqs: list[str], vocab: Vocab) -> Corpus:
-    """The sequences as id arrays, cut into the fixed train / validation split."""
-    if vocab.size > MAX_VOCAB:
-        raise ValueError(f"data: the text uses {vocab.size} different characters, expected at most "
-                         f"{MAX_VOCAB}")
-    if len(seqs) < 2:
-        raise ValueError(f"data: got {len(seqs)} sequence(s), expected at least 2 names or a longer text")
-    ids = vocab.encode("".join(seqs))                                # every character at once
-    ids.setflags(write=False)
-    cuts = np.cumsum([len(s) for s in seqs])[:-1]
-    all_ids = np.split(ids, cuts)
-    order = np.random.default_rng(SPLIT_SEED).permutation(len(seqs))
-    n_val = max(1, int(round(VAL_FRACTION * len(seqs))))
-    val = tuple(all_ids[i] for i in sorted(order[:n_val]))
-    train = tuple(all_ids[i] for i in sorted(order[n_val:]))
-    return vocab, train, val
+def as_corpus(data: Any) -> Corpus:
+    """The corpus of ``data``: None = the dinosaurs; a Corpus (prepared at upload and kept by the
+    person's session) as it is; a str (the CLI, tests) prepared now and kept by no one."""
+    if data is None:
+        return _dino_corpus()
+    if isinstance(data, Corpus):
+        return data
+    if isinstance(data, str):
+        return corpus.from_text(data)
+    raise ValueError(f"data: got {type(data).__name__}, expected the text of a corpus (str) or a Corpus")
 
 
 class CharTask(Task):
@@ -145,8 +87,7 @@ class CharTask(Task):
 
     targets = "all"
 
-    def __init__(self, vocab: Vocab, train: tuple[np.ndarray, ...], val: tuple[np.ndarray, ...],
-                 carry: bool) -> None:
+    def __init__(self, vocab: Vocab, train: Ragged, val: Ragged, carry: bool) -> None:
         self.vocab = vocab
         self.vocab_size = vocab.size
         self.carry_state = carry
@@ -156,7 +97,7 @@ class CharTask(Task):
         probe = vocab.encode(PROBE_NAME + END) if set(PROBE_NAME) <= set(vocab.chars) else val[0]
         self.probe_text = vocab.decode(probe).rstrip(END)
         self._probe_x = encode_batch([probe], vocab.size)[0]                         # (1, T, V)
-        self._max_len = max(len(s) for s in train)
+        self._max_len = int(train.lengths().max())
         # sequences per epoch: a big corpus trains on a fresh random subset each epoch (bounded memory)
         self.epoch_size = min(len(train), MAX_EPOCH,
                               max(64, ONEHOT_BUDGET // (self._max_len * vocab.size)))
@@ -180,9 +121,11 @@ class CharTask(Task):
     def epoch_batches(self, rng: np.random.Generator, batch_size: int) -> list[Batch]:
         order = rng.permutation(len(self.train_ids))[: self.epoch_size]
         reset = not (self.carry_state and batch_size == 1)       # a live change to batches stops carrying
-        return [Batch(*encode_batch([self.train_ids[i] for i in order[k:k + batch_size]], self.vocab_size),
-                      reset=reset)
+        return [LazyBatch(functools.partial(self._encode, order[k:k + batch_size]), reset=reset)
                 for k in range(0, len(order), batch_size)]
+
+    def _encode(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return encode_batch([self.train_ids[i] for i in index], self.vocab_size)
 
     def evaluate(self, model: Model, rng: np.random.Generator) -> Evaluation:
         """Cheap enough for every tick: scores fixed subsets of at most EVAL_CHARS characters."""
@@ -206,9 +149,9 @@ class CharTask(Task):
                          "probe_text": self.probe_text, "probe_probs": probs})
 
 
-def _fixed_subset(seqs: tuple[np.ndarray, ...], max_chars: int) -> list[np.ndarray]:
+def _fixed_subset(seqs: Ragged, max_chars: int) -> list[np.ndarray]:
     """Every sequence if they hold at most ``max_chars`` characters, else every k-th (always the same)."""
-    step = max(1, -(-sum(len(s) for s in seqs) // max_chars))
+    step = max(1, -(-int(seqs.lengths().sum()) // max_chars))
     return list(seqs[::step])
 
 
@@ -248,24 +191,29 @@ class Dinos(Experiment):
                         head="classification", init="normal", init_std=0.01),
             TrainConfig(lr=0.005, optimizer="adam", clip_mode="norm", clip=5.0, batch_size=32, epochs=35))
 
+    def prepare(self, data: Any) -> Corpus | None:
+        """A person's text (str) as the Corpus that the session keeps (None: the dinosaurs)."""
+        return None if data is None else as_corpus(data)
+
     def build_task(self, run: RunConfig, data: Any = None) -> CharTask:
-        vocab, train, val = _corpus(data)
-        m = run.model
+        """``data``: None (the dinosaurs), a prepared Corpus, or a text (prepared now)."""
+        c = as_corpus(data)
+        vocab, m = c.vocab, run.model
         if m.input_size != vocab.size or m.output_size != vocab.size or m.head != "classification":
             raise ValueError(f"model: got input_size={m.input_size}, output_size={m.output_size}, "
                              f"head={m.head!r}; expected {vocab.size}, {vocab.size}, 'classification' for "
                              "this text (use fit_run(run, data))")
-        return CharTask(vocab, train, val, carry=run.train.batch_size == 1)
+        return CharTask(vocab, c.train, c.val, carry=run.train.batch_size == 1)
 
     def vocab_for(self, data: Any = None) -> Vocab:
         """The vocabulary a corpus gives (None = the dinosaur list)."""
-        return _corpus(data)[0]
+        return as_corpus(data).vocab
 
     def data_note(self, data: Any) -> str:
-        kept, total = sequences_in(data)
-        if kept == total:
+        c = as_corpus(data)
+        if c.kept == c.total:
             return ""
-        return f"The text makes {total:,} sequences; {kept:,} of them, spread evenly, are learned."
+        return f"The text makes {c.total:,} sequences; {c.kept:,} of them, spread evenly, are learned."
 
     def fit_run(self, run: RunConfig, data: Any = None) -> RunConfig:
         """``run`` with input/output size set to the vocabulary of ``data`` (and the classification head)."""
