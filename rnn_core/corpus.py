@@ -22,6 +22,7 @@ from typing import overload
 import numpy as np
 
 from . import memory
+from .i18n import _
 from .text import END, MAX_VOCAB, Vocab, corpus_sequences
 
 SPLIT_SEED = 2024               # fixes the train / validation split, whatever the run seed
@@ -88,10 +89,11 @@ class Corpus:
 def split(seqs: list[str], vocab: Vocab, total: int | None = None) -> Corpus:
     """The sequences as ids in ``vocab``, cut into the fixed train / validation split."""
     if vocab.size > MAX_VOCAB:
-        raise ValueError(f"data: the text uses {vocab.size} different characters, expected at most "
-                         f"{MAX_VOCAB}")
+        raise ValueError(_("data: the text uses {size} different characters, expected at most {most}").format(
+            size=vocab.size, most=MAX_VOCAB))
     if len(seqs) < 2:
-        raise ValueError(f"data: got {len(seqs)} sequence(s), expected at least 2 names or a longer text")
+        raise ValueError(_("data: got {n} sequence(s), expected at least 2 names or a longer text").format(
+            n=len(seqs)))
     ids = vocab.encode("".join(seqs)).astype(np.uint8)            # every character at once; V ≤ 100
     ids.setflags(write=False)
     every = Ragged.from_lengths(ids, [len(s) for s in seqs])
@@ -107,7 +109,7 @@ def from_text(text: str) -> Corpus:
     if not isinstance(text, str):
         raise ValueError(f"data: got {type(text).__name__}, expected the text of a corpus (str)")
     thin = _thinned(text.lower())
-    seqs, _ = corpus_sequences(thin)
+    seqs, _rest = corpus_sequences(thin)
     total = len(seqs) if len(thin) == len(text) else text.strip(END).count(END) + 1   # lines
     if len(seqs) > MAX_SEQUENCES:                      # evenly spread: the whole text is represented
         seqs = [seqs[i] for i in np.linspace(0, len(seqs) - 1, MAX_SEQUENCES).round().astype(int)]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import memory
+from .i18n import _, integer
 from .messages import clip
 
 if TYPE_CHECKING:
@@ -24,7 +25,12 @@ if TYPE_CHECKING:
 # them, so whatever the browser lets through the server takes, and the app says the same "5 MB".
 MAX_UPLOAD_MB = 5               # = server.maxUploadSize in .streamlit/config.toml
 MAX_BYTES = MAX_UPLOAD_MB * 1_000_000
-SIZE_LIMIT = f"{MAX_UPLOAD_MB} MB ({MAX_BYTES:,} bytes)"   # the wording of every message about it
+def size_limit() -> str:
+    """The one upload limit as every message says it: "5 MB (5,000,000 bytes)"."""
+    return _("{mb} MB ({n} bytes)").format(mb=MAX_UPLOAD_MB, n=integer(MAX_BYTES))
+
+
+
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")   # Unicode category Cc except tab and "\n"
 _CHAOS = 0.2                    # charset-normalizer's default: readings at least this "messy" are doubted
 EAST_ASIAN = ("gb18030", "big5", "shift_jis", "euc_jp", "euc_kr")   # two-byte encodings told apart
@@ -36,24 +42,27 @@ ENCODINGS = {                   # charset-normalizer's name → the name a perso
 
 
 def what_file(name: str) -> str:
-    return f"The file {clip(name)!r}" if name else "The file"
+    """The subject of a message about the file: "The file 'names.txt'" (each message is one sentence
+    with it as its subject, so a translation declines it once)."""
+    return _("The file {name}").format(name=repr(clip(name))) if name else _("The file")
 
 
 def _check_bytes(raw: bytes, what: str) -> bytes:
     if not isinstance(raw, (bytes, bytearray, memoryview)):
-        raise ValueError(f"{what}: got {type(raw).__name__}, expected the file's bytes")
+        raise ValueError(f"{what}: got {type(raw).__name__}, expected the file's bytes")   # code only
     raw = bytes(raw)
     if not raw.strip():
-        raise ValueError(f"{what} is empty. Please choose a file that contains some text.")
+        raise ValueError(_("{what} is empty. Please choose a file that contains some text.").format(
+            what=what))
     if len(raw) > MAX_BYTES:
-        raise ValueError(f"{what} is {len(raw):,} bytes; files up to {SIZE_LIMIT} are accepted. Please "
-                         "upload a smaller part of it.")
+        raise ValueError(_("{what} is {n} bytes; files up to {limit} are accepted. Please upload a smaller "
+                           "part of it.").format(what=what, n=integer(len(raw)), limit=size_limit()))
     return raw
 
 
 def _binary(what: str) -> ValueError:
-    return ValueError(f"{what} looks like a binary file (it contains NUL bytes), not plain text. "
-                      "Please upload a .txt or .csv file.")
+    return ValueError(_("{what} looks like a binary file (it contains NUL bytes), not plain text. "
+                        "Please upload a .txt or .csv file.").format(what=what))
 
 
 def _name(match: CharsetMatch) -> str:
@@ -106,9 +115,9 @@ def _east_asian(raw: bytes, western: CharsetMatch | None, what: str,
         return str(best), "gb18030"
     if not refuse:
         return None
-    raise ValueError(f"{what} looks like Chinese, Japanese or Korean text in an encoding other than UTF-8 "
-                     "(GB18030, Big5, Shift-JIS, EUC-KR, …) that cannot be told for sure. Please save it "
-                     "as UTF-8 plain text.")
+    raise ValueError(_("{what} looks like Chinese, Japanese or Korean text in an encoding other than UTF-8 "
+                       "(GB18030, Big5, Shift-JIS, EUC-KR, …) that cannot be told for sure. Please save it "
+                       "as UTF-8 plain text.").format(what=what))
 
 
 def _detect(raw: bytes, what: str, refuse: bool) -> tuple[str, str]:
@@ -137,8 +146,8 @@ def _detect(raw: bytes, what: str, refuse: bool) -> tuple[str, str]:
         return str(best), _name(best)                  # the checks in _decode say what is wrong with it
     if b"\x00" in raw:
         raise _binary(what)
-    raise ValueError(f"{what} could not be read as text (it is not UTF-8, UTF-16 or Windows-1252, or it "
-                     "mixes them). Please save it as UTF-8 plain text.")
+    raise ValueError(_("{what} could not be read as text (it is not UTF-8, UTF-16 or Windows-1252, or it "
+                       "mixes them). Please save it as UTF-8 plain text.").format(what=what))
 
 
 def decode(raw: bytes, what: str, refuse_unsure: bool = True) -> tuple[str, str]:
@@ -153,8 +162,10 @@ def decode(raw: bytes, what: str, refuse_unsure: bool = True) -> tuple[str, str]
     bad = sorted(set(_CONTROL.findall(text)))
     if bad:
         codes = ", ".join(f"U+{ord(c):04X}" for c in bad[:5])
-        raise ValueError(f"{what} contains control characters ({codes}) that plain text does not have; "
-                         "it may be a binary file. Please upload a .txt or .csv file.")
+        raise ValueError(_("{what} contains control characters ({codes}) that plain text does not have; "
+                           "it may be a binary file. Please upload a .txt or .csv file.").format(
+                               what=what, codes=codes))
     if not text.strip():
-        raise ValueError(f"{what} is empty. Please choose a file that contains some text.")
+        raise ValueError(_("{what} is empty. Please choose a file that contains some text.").format(
+            what=what))
     return text, encoding

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.lib import format as npy
 
-from .decoding import MAX_BYTES, SIZE_LIMIT
+from .decoding import MAX_BYTES, size_limit
 from .i18n import N_, _, integer, ngettext
 from .messages import brief, capped_errors, clip
 from .snapshot import Record
@@ -150,7 +150,7 @@ def load_weights(raw: bytes, expected: dict[str, np.ndarray]) -> dict[str, np.nd
         raise ValueError(_("weights file: got an empty file, expected a .npz saved by this app"))
     if len(raw) > MAX_NPZ_BYTES:
         raise ValueError(_("weights file: got {n} bytes, expected at most {limit}").format(
-            n=integer(len(raw)), limit=_(SIZE_LIMIT)))
+            n=integer(len(raw)), limit=size_limit()))
     if not raw.startswith(b"PK"):        # an .npz is a zip archive
         raise ValueError(_(NOT_NPZ))
     with _open_zip(raw, expected) as z:

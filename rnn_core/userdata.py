@@ -42,7 +42,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .decoding import MAX_BYTES, MAX_UPLOAD_MB, SIZE_LIMIT, decode, what_file
+from .decoding import MAX_BYTES, MAX_UPLOAD_MB, decode, what_file
+from .i18n import _
 from .messages import capped_errors
 from .text import END, MAX_VOCAB, corpus_sequences
 
@@ -64,14 +65,14 @@ def _check_vocabulary(text: str, what: str) -> None:
     the text's characters, "\\n" and " ", so the sequences are built only when that bound is too high."""
     if len(set(text) | {END, " "}) <= MAX_VOCAB:
         return
-    seqs, _ = corpus_sequences(text)
+    seqs, _rest = corpus_sequences(text)
     used = Counter("".join(seqs))
     size = len(set(used) | {END})
     if size > MAX_VOCAB:
-        rare = "".join(c for c, _ in sorted(used.items(), key=lambda kv: kv[1])[:15])
-        raise ValueError(f"{what} uses {size} different characters; at most {MAX_VOCAB} are allowed so "
-                         f"that the model stays small. Remove unusual symbols (the rarest are {rare!r}) "
-                         "or use text in one alphabet.")
+        rare = "".join(c for c, _n in sorted(used.items(), key=lambda kv: kv[1])[:15])
+        raise ValueError(_("{what} uses {size} different characters; at most {most} are allowed so that the "
+                           "model stays small. Remove unusual symbols (the rarest are {rare}) or use text in "
+                           "one alphabet.").format(what=what, size=size, most=MAX_VOCAB, rare=repr(rare)))
 
 
 def _text_size(text: str) -> int:
@@ -94,8 +95,9 @@ def read_text(raw: bytes, name: str = "") -> TextData:
     text = text.replace("\t", " ").replace("\ufeff", "").lower()
     size = _text_size(text)
     if size < MIN_TEXT_CHARS:
-        raise ValueError(f"{what} has only {size} characters of text; at least {MIN_TEXT_CHARS} are needed "
-                         "(for example a list of 10 or more names, one per line).")
+        raise ValueError(_("{what} has only {size} characters of text; at least {least} are needed (for "
+                           "example a list of 10 or more names, one per line).").format(
+                               what=what, size=size, least=MIN_TEXT_CHARS))
     _check_vocabulary(text, what)
     return TextData(text, encoding)
 
@@ -120,5 +122,5 @@ from .userseries import (  # noqa: E402
     series_columns,
 )
 
-__all__ = ["MAX_ABS", "MAX_BYTES", "MAX_UPLOAD_MB", "MIN_SERIES", "SIZE_LIMIT", "VALUE_WORDS", "ColumnInfo",
+__all__ = ["MAX_ABS", "MAX_BYTES", "MAX_UPLOAD_MB", "MIN_SERIES", "VALUE_WORDS", "ColumnInfo",
            "Series", "TextData", "load_series", "load_text", "read_series", "read_text", "series_columns"]

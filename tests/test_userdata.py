@@ -93,7 +93,7 @@ def test_one_upload_limit_in_one_wording_everywhere():
     from pathlib import Path
 
     from rnn_core.export import load_weights
-    from ui.uploads import SPECS
+    from ui.uploads import SPECS, _help
 
     exact = b"ab\n" * 1_666_666 + b"ab"
     assert len(exact) == 5_000_000
@@ -110,7 +110,7 @@ def test_one_upload_limit_in_one_wording_everywhere():
         load_weights(b"PK" + b"x" * 4_999_999, {})
     config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit/config.toml").read_text())
     assert config["server"]["maxUploadSize"] == 5                      # the uploader's 5 MB
-    assert all(spec.help.endswith(", up to 5 MB.") for spec in SPECS.values())
+    assert all(_help(spec).endswith(", up to 5 MB.") for spec in SPECS.values())
 
 
 # ----------------------------------------------------------------------------- a session's text is its own

@@ -152,7 +152,7 @@ def _drawer(exp: Experiment, panels: Panels) -> Callable[[PageRuns], None]:
     def draw(page: PageRuns) -> None:
         status(exp, page)
         state = page.first
-        cells = [c for _ in range(4) for c in st.columns(2)]
+        cells = [c for _row in range(4) for c in st.columns(2)]
         with cells[0]:
             chart(lambda: figures.loss_figure(state.snap, val_name=exp.val_label), key(state, "loss"))
         with cells[1]:

@@ -15,9 +15,11 @@ import streamlit as st
 
 from rnn_core import memory, userdata
 from rnn_core.experiments import get_experiment
+from rnn_core.i18n import N_, _
+
+from .state import WIDGETS, page_state, session
 
 LOG = logging.getLogger(__name__)
-UPLOAD_KEY = "upload"
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class DataSpec:
 
     kind: str                      # "series" (one numeric CSV column) | "text" (names or prose)
     types: tuple[str, ...]         # file extensions
-    help: str                      # what the file should hold
+    help: str                      # what the file should hold (marked; translated where shown)
 
 
 @dataclass(frozen=True)
@@ -36,22 +38,23 @@ class UserData:
     name: str                      # file name, shown to the person
     file_id: str                   # identifies this data (a new file or another column: a new run)
     data: Any                      # what make_task takes: exp.prepare of the series or of the text
-    note: str = ""                 # how it was read and is used: the encoding, the column and why
+    encoding: str = ""             # how the file was read
+    reason: str = ""               # a series: which column and why
     raw: bytes = b""               # the file (a series: to read another column of it)
     columns: tuple[str, ...] = ()  # a series: every column made only of numbers
     column: str = ""               # a series: the column in use
 
 
-SIZE = f", up to {userdata.MAX_UPLOAD_MB} MB."      # the app's one upload limit, as every message says it
 SPECS = {"series": DataSpec("series", ("csv", "txt", "tsv"),
-                            "A CSV with a column of at least 20 numbers (a column named like the values, "
-                            "else the last number column, is used; you can choose another)" + SIZE),
+                            N_("A CSV with a column of at least 20 numbers (a column named like the values, "
+                               "else the last number column, is used; you can choose another), up to "
+                               "{mb} MB.")),
          "text": DataSpec("text", ("txt", "csv"),
-                          "A .txt with one name per line (or any text: it learns that)" + SIZE)}
+                          N_("A .txt with one name per line (or any text: it learns that), up to {mb} MB."))}
 
 
-def _key(exp_id: str) -> str:
-    return f"data:{exp_id}"
+def _help(spec: DataSpec) -> str:
+    return _(spec.help).format(mb=userdata.MAX_UPLOAD_MB)     # the app's one upload limit, as messages say it
 
 
 def read(exp_id: str, kind: str, raw: bytes, name: str, file_id: str,
@@ -64,64 +67,64 @@ def read(exp_id: str, kind: str, raw: bytes, name: str, file_id: str,
         t = userdata.read_text(raw, name)
         data = exp.prepare(t.text)
         memory.watch(data)                  # its memory goes back soon after the session has gone
-        return UserData(name, file_id, data, f"Read as {t.encoding}. {exp.data_note(data)}".strip())
+        return UserData(name, file_id, data, t.encoding)
     s = userdata.read_series(raw, column)
-    data = exp.prepare(s.values)
-    return UserData(name, file_id if column is None else f"{file_id}:{s.column}", data,
-                    f"{s.reason} Read as {s.encoding}. {exp.data_note(data)}".strip(), raw, s.columns,
-                    s.column)
+    return UserData(name, file_id if column is None else f"{file_id}:{s.column}", exp.prepare(s.values),
+                    s.encoding, s.reason, raw, s.columns, s.column)
 
 
 def data_picker(exp_id: str, kind: str, fresh: bool) -> UserData | None:
     """The sidebar uploader for the experiment's kind of data ("series" | "text"); returns the data in
-    force (None = the experiment's own data). A refused file changes nothing: its message stays shown
-    and the data in force (and so the run) stay."""
-    spec, ss = SPECS[kind], st.session_state
-    current: UserData | None = ss.get(_key(exp_id))
-    refused: tuple[str, str] | None = ss.get(f"_refused:{exp_id}")
-    with st.expander("Your own data", expanded=current is not None or refused is not None,
+    force (None = the experiment's own data; ``PageState.data``). A refused file changes nothing: its
+    message stays shown and the data in force (and so the run) stay."""
+    spec, ps, s = SPECS[kind], page_state(exp_id), session()
+    with st.expander(_("Your own data"), expanded=ps.data is not None or ps.refused is not None,
                      icon=":material/upload_file:"):
-        up = st.file_uploader(spec.help, type=list(spec.types), key=UPLOAD_KEY,
+        up = st.file_uploader(_help(spec), type=list(spec.types), key=WIDGETS["upload"],
                               max_upload_size=userdata.MAX_UPLOAD_MB)
-        seen = (current.file_id.split(":")[0] if current else None, refused[0] if refused else None)
+        seen = (ps.data.file_id.split(":")[0] if ps.data else None, ps.refused[0] if ps.refused else None)
         if up is not None and up.file_id not in seen:
-            try:
-                with st.spinner(f"Reading {up.name} …"):
-                    current = read(exp_id, kind, up.getvalue(), up.name, up.file_id)
-                ss[_key(exp_id)], refused = current, None
-                ss.pop(f"_refused:{exp_id}", None)
-            except Exception as e:  # noqa: BLE001 -- a ValueError says why; nothing else may show a traceback
-                LOG.info("upload refused: %r", e)
-                refused = (up.file_id, str(e) if isinstance(e, ValueError) else
-                           f"The file could not be read. {spec.help}")
-                ss[f"_refused:{exp_id}"] = refused
-        elif up is None and not fresh and current is not None and ss.get("_had_upload") == seen[0]:
-            current = None                                   # the person removed the file in force
-            del ss[_key(exp_id)]
-        ss["_had_upload"] = None if up is None else up.file_id
-        if refused is not None and up is not None and up.file_id == refused[0]:
-            kept = f"Still training on {current.name}." if current else "Still training on the built-in data."
-            st.error(f"{refused[1]} {kept}")
-        if current is not None:
-            current = _in_force(exp_id, kind, current, up is None)
-    return current
+            _take(exp_id, kind, up, spec)
+        elif up is None and not fresh and ps.data is not None and s.had_upload == seen[0]:
+            ps.data = None                                   # the person removed the file in force
+        s.had_upload = None if up is None else up.file_id
+        if ps.refused is not None and up is not None and up.file_id == ps.refused[0]:
+            kept = (_("Still training on {file}.").format(file=ps.data.name) if ps.data
+                    else _("Still training on the built-in data."))
+            st.error(f"{ps.refused[1]} {kept}")
+        if ps.data is not None:
+            ps.data = _in_force(exp_id, kind, ps.data, up is None)
+    return ps.data
+
+
+def _take(exp_id: str, kind: str, up: Any, spec: DataSpec) -> None:
+    """Read a new upload into the page's data in force, or keep why it was refused."""
+    ps = page_state(exp_id)
+    try:
+        with st.spinner(_("Reading {file} …").format(file=up.name)):
+            ps.data, ps.refused = read(exp_id, kind, up.getvalue(), up.name, up.file_id), None
+    except Exception as e:  # noqa: BLE001 -- a ValueError says why; nothing else may show a traceback
+        LOG.info("upload refused: %r", e)
+        ps.refused = (up.file_id, str(e) if isinstance(e, ValueError) else
+                      _("The file could not be read. {what}").format(what=_help(spec)))
 
 
 def _in_force(exp_id: str, kind: str, current: UserData, gone: bool) -> UserData | None:
     """What the data in force says of itself, its column choice (a series) and a way back."""
-    st.caption(f"Training on **{current.name}**. {current.note}".strip())
+    note = " ".join(p for p in (current.reason, _("Read as {encoding}.").format(encoding=current.encoding),
+                                get_experiment(exp_id).data_note(current.data)) if p)
+    st.caption(_("Training on **{file}**.").format(file=current.name) + " " + note)
+    key = WIDGETS["series_column"]
     if kind == "series" and len(current.columns) > 1:
-        if st.session_state.get("series_column") not in current.columns:
-            st.session_state["series_column"] = current.column        # another file: its own columns
-        col = st.selectbox("Column to learn", current.columns, key="series_column",
-                           help="Every column of the file made only of numbers.")
+        if st.session_state.get(key) not in current.columns:
+            st.session_state[key] = current.column                      # another file: its own columns
+        col = st.selectbox(_("Column to learn"), current.columns, key=key,
+                           help=_("Every column of the file made only of numbers."))
         if col != current.column:
             try:
                 current = read(exp_id, kind, current.raw, current.name, current.file_id.split(":")[0], col)
-                st.session_state[_key(exp_id)] = current
             except ValueError as e:
                 st.error(str(e))
-    if gone and st.button("Use the built-in data", key="builtin_data"):
-        del st.session_state[_key(exp_id)]
+    if gone and st.button(_("Use the built-in data"), key="builtin_data"):
         return None
     return current

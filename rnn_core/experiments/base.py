@@ -19,6 +19,7 @@ import numpy as np
 from .. import schema
 from ..config import ModelConfig, RunConfig, TaskConfig
 from ..contract import Model
+from ..i18n import N_
 from ..text import Vocab
 
 # the settings a person changes on every page (an experiment adds its task's own: ``task_knobs``)
@@ -147,9 +148,9 @@ class Experiment(ABC):
     url_path: str = ""            # …/<url_path> in the browser
     article: str = ""             # the source article's title (and web address, where it gives one)
     presets: tuple[str, ...] = PRESETS
-    preset_help: str = "default: tuned to learn fast. article: the article's own settings."
+    preset_help: str = N_("default: tuned to learn fast. article: the article's own settings.")
     metrics: tuple[Metric, ...] = ()
-    val_label: str = "validation"  # what the task's val_loss measures, as the loss chart names it
+    val_label: str = N_("validation")  # what the task's val_loss measures, as the loss chart names it
     upload: str | None = None     # the person's own data the page accepts: "series" | "text" | None
     chance: float | None = None   # the score of guessing (classification tasks where it is one number)
     common_knobs: tuple[str, ...] = COMMON_KNOBS   # the schema's settings a person may change here

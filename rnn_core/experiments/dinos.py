@@ -36,6 +36,7 @@ from .. import corpus
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
 from ..corpus import Corpus, Ragged
+from ..i18n import N_, _, integer
 from ..text import (
     DINO_VOCAB,
     END,
@@ -160,14 +161,14 @@ class Dinos(Experiment):
 
     id = "dinos"
     order = 2
-    title = "Dinosaur names"
+    title = N_("Dinosaur names")
     icon = ":material/pets:"
     url_path = "dinosaur_names"
-    blurb = "A character-level RNN reads dinosaur names and invents new ones as it learns."
+    blurb = N_("A character-level RNN reads dinosaur names and invents new ones as it learns.")
     article = "理解RNN_恐龙岛 (after https://blog.csdn.net/u013733326/article/details/80890454)"
-    metrics = (Metric("train_nats_per_char", "training loss, nats per character"),
-               Metric("val_nats_per_char", "validation loss, nats per character"),
-               Metric("samples", "sampled names", better=""))
+    metrics = (Metric("train_nats_per_char", N_("training loss, nats per character")),
+               Metric("val_nats_per_char", N_("validation loss, nats per character")),
+               Metric("samples", N_("sampled names"), better=""))
     upload = "text"
 
     def preset(self, name: str = "default") -> RunConfig:
@@ -213,7 +214,8 @@ class Dinos(Experiment):
         c = as_corpus(data)
         if c.kept == c.total:
             return ""
-        return f"The text makes {c.total:,} sequences; {c.kept:,} of them, spread evenly, are learned."
+        return _("The text makes {total} sequences; {kept} of them, spread evenly, are learned.").format(
+            total=integer(c.total), kept=integer(c.kept))
 
     def fit_run(self, run: RunConfig, data: Any = None) -> RunConfig:
         """``run`` with input/output size set to the vocabulary of ``data`` (and the classification head)."""
