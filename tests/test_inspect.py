@@ -6,6 +6,7 @@ BPTT, torch autograd on graphs written here (with detach at the truncation), or 
 from __future__ import annotations
 
 import inspect
+import json
 
 import numpy as np
 import pytest
@@ -62,3 +63,189 @@ def test_reference_step_functions_read_as_the_lesson():
     assert "x_t @ p[\"W_xh\"] + h_prev @ p[\"W_hh\"] + p[\"b_h\"]" in fwd and "act(activation, a)" in fwd
     assert "act_grad(activation, h)" in bwd and "da @ p[\"W_hh\"].T" in bwd
     assert len(fwd.splitlines()) <= 10 and len(bwd.splitlines()) <= 12
+
+
+# ----------------------------------------------------------------------------- inside one step
+
+def hand_step(cell: str, activation: str, p: dict, x_t, s: tuple) -> tuple:
+    """One step of each cell written out from the equations of rnn_core/torch_rnn.py's docstring."""
+    h = s[0]
+    if cell == "rnn":
+        a = x_t @ p["W_xh"] + h @ p["W_hh"] + p["b_h"]
+        return ({"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}[activation](a),)
+    if cell == "lstm":
+        i, f, g, o = (x_t @ p["W_xh"] + h @ p["W_hh"] + p["b_h"]).chunk(4)
+        c = torch.sigmoid(f) * s[1] + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+    xr, xz, xn = (x_t @ p["W_xh"] + p["b_h"]).chunk(3)
+    hr, hz, hn = (h @ p["W_hh"]).chunk(3)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)
+    return ((1 - z) * n + z * h,)
+
+
+def per_term_grads(model, x, y, k, targets) -> tuple[dict, int]:
+    """Each loss term L_s alone, as truncated BPTT defines it: a torch graph over its window h_{s-k+1} …
+    h_s from the detached state before the window. Returns {s: {j: (∂L_s/∂h_j, ∂L_s/∂c_j)}} for j from
+    the state before the window (j = start - 1, -1 being the initial state) to s, and k in force."""
+    cfg = model.cfg
+    p = {n: torch.tensor(v, dtype=torch.float64) for n, v in model.get_params().items()}
+    xs, steps = torch.tensor(x[0], dtype=torch.float64), x.shape[1]
+    k = steps if k is None else min(k, steps)
+    states = {-1: tuple(torch.zeros(cfg.hidden_size, dtype=torch.float64)
+                        for _ in range(2 if cfg.cell == "lstm" else 1))}
+    with torch.no_grad():
+        for t in range(steps):
+            states[t] = hand_step(cfg.cell, cfg.activation, p, xs[t], states[t - 1])
+    ys = {steps - 1: y[0]} if targets == "last" else {s: y[0, s] for s in range(steps)}
+    if cfg.head == "classification":
+        ys = {s: int(v) for s, v in ys.items() if v >= 0}
+    n = len(ys) * cfg.output_size if cfg.head == "regression" else max(len(ys), 1)
+    per = {}
+    for s, y_s in ys.items():
+        start = max(s - k + 1, 0)
+        nodes = {start - 1: tuple(v.detach().clone().requires_grad_() for v in states[start - 1])}
+        for j in range(start, s + 1):
+            nodes[j] = hand_step(cfg.cell, cfg.activation, p, xs[j], nodes[j - 1])
+            for v in nodes[j]:
+                v.retain_grad()
+        out = nodes[s][0] @ p["W_hy"] + p["b_y"]
+        if cfg.head == "regression":
+            loss = ((out - torch.tensor(y_s)) ** 2).sum() / n
+        else:
+            loss = -torch.log_softmax(out, dim=0)[y_s] / n
+        loss.backward()
+        per[s] = {j: tuple(v.grad.numpy().copy() for v in node) for j, node in nodes.items()}
+    return per, k
+
+
+def split_by_hand(per: dict, k: int, t: int) -> dict[str, np.ndarray]:
+    """The parts of the gradient at h_t (and c_t) summed from the single terms' graphs."""
+    parts = {name: np.zeros(HID) for name in ("dL_dh", "from_output", "from_next", "to_prev", "dL_dc")}
+    for s, grads in per.items():
+        if min(grads) < t <= s:                                      # h_t is in L_s's window
+            parts["dL_dh"] += grads[t][0]
+            parts["from_output" if s == t else "from_next"] += grads[t][0]
+            if len(grads[t]) == 2:
+                parts["dL_dc"] += grads[t][1]
+        if s >= t and s - k + 1 <= t - 1:                            # h_{t-1} is in L_s's window
+            parts["to_prev"] += grads[t - 1][0]
+    return parts
+
+
+CELLS = [("rnn", "numpy"), ("rnn", "torch"), ("lstm", "torch"), ("gru", "torch")]
+
+
+@pytest.mark.parametrize("k", [None, 1, 3])
+@pytest.mark.parametrize("targets", ["last", "all"])
+@pytest.mark.parametrize("head", ["regression", "classification"])
+@pytest.mark.parametrize("cell,backend", CELLS)
+def test_step_terms_match_autograd_with_detach_at_the_truncation(cell, backend, head, targets, k):
+    from rnn_core.stepview import step_terms
+
+    cfg = ModelConfig(input_size=IN, hidden_size=HID, output_size=OUT, cell=cell, backend=backend, head=head,
+                      activation="tanh", dtype="float64")
+    model = build_model(cfg, seed=3)
+    x, y = make_data(cfg, targets, np.random.default_rng(4))
+    per, kk = per_term_grads(model, x, y, k, targets)
+    norms = model.loss_and_grads(x, y, bptt_truncate=k, targets=targets).step_grad_norms
+    for t in range(T):
+        st = step_terms(model, x, y, t, k, targets)
+        want = split_by_hand(per, kk, t)
+        for name in ("dL_dh", "from_output", "from_next", "to_prev"):
+            np.testing.assert_allclose(getattr(st, name), want[name], rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(st.from_output + st.from_next, st.dL_dh, atol=1e-6)
+        assert np.linalg.norm(st.dL_dh) == pytest.approx(norms[t], rel=1e-9, abs=1e-15)
+        assert st.grad_norm == pytest.approx(norms[t], rel=1e-12, abs=1e-15)
+        assert st.window == (t, min(T - 1, t + kk - 1))
+        if cell == "lstm":
+            np.testing.assert_allclose(st.cell_grads["dL_dc"], want["dL_dc"], rtol=1e-9, atol=1e-12)
+            np.testing.assert_allclose(st.cell_grads["dc_from_h"] + st.cell_grads["dc_from_next"],
+                                       st.cell_grads["dL_dc"], atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_rnn_step_forward_is_the_equation(activation):
+    from rnn_core.stepview import step_terms
+
+    cfg = ModelConfig(input_size=IN, hidden_size=HID, output_size=OUT, activation=activation,
+                      head="classification")                          # float32, as the presets train
+    model = build_model(cfg, seed=5)
+    x, y = make_data(cfg, "all", np.random.default_rng(6))
+    p = {n: v.astype(np.float64) for n, v in model.get_params().items()}
+    h_prev = np.zeros(HID)
+    for t in range(T):
+        st = step_terms(model, x, y, t, None, "all")
+        f = {"tanh": np.tanh, "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "relu": lambda a: np.maximum(a, 0)}
+        x_t = x[0, t].astype(np.float32).astype(np.float64)          # the input as the float32 model reads it
+        np.testing.assert_array_equal(st.x_t, x_t)
+        a = x_t @ p["W_xh"] + h_prev @ p["W_hh"] + p["b_h"]
+        np.testing.assert_allclose(st.h_prev, h_prev, atol=1e-12)
+        np.testing.assert_allclose(st.xW + st.hW + st.b_h, a, atol=1e-12)
+        np.testing.assert_allclose(st.h, f[activation](a), atol=1e-12)
+        np.testing.assert_allclose(st.y_hat, st.h @ p["W_hy"] + p["b_y"], atol=1e-12)
+        assert st.probs.sum() == pytest.approx(1.0) and st.activation == activation and st.gates == {}
+        assert st.grad_norm == pytest.approx(np.linalg.norm(st.dL_dh), rel=1e-4)   # the model's float32
+        h_prev = st.h
+
+
+def test_gates_of_the_lstm_and_the_gru():
+    from rnn_core.stepview import step_terms
+
+    for cell in ("lstm", "gru"):
+        cfg = ModelConfig(input_size=IN, hidden_size=HID, output_size=OUT, cell=cell, backend="torch")
+        model = build_model(cfg, seed=7)
+        x, y = make_data(cfg, "last", np.random.default_rng(8))
+        st = step_terms(model, x, y, 4, 2, "last")
+        g = st.gates
+        if cell == "lstm":
+            assert all(np.all((g[n] > 0) & (g[n] < 1)) for n in "ifo") and np.all(np.abs(g["g"]) < 1)
+            np.testing.assert_allclose(g["c"], g["f"] * g["c_prev"] + g["i"] * g["g"], atol=1e-12)
+            np.testing.assert_allclose(st.h, g["o"] * np.tanh(g["c"]), atol=1e-12)
+        else:
+            assert all(np.all((g[n] > 0) & (g[n] < 1)) for n in "rz") and np.all(np.abs(g["n"]) < 1)
+            np.testing.assert_allclose(st.h, (1 - g["z"]) * g["n"] + g["z"] * st.h_prev, atol=1e-12)
+        assert st.activation is None and st.dL_da is None
+        assert st.a.shape == st.xW.shape == ((4 if cell == "lstm" else 3) * HID,)
+        # k = 2, the only loss term at 6: step 4 is out of its window, nothing reaches it
+        assert st.window == (4, 5) and st.terms == () and not st.dL_dh.any()
+
+
+def test_step_index_window_and_read_only_results():
+    from rnn_core.stepview import step_terms
+
+    cfg = ModelConfig(input_size=IN, hidden_size=HID, output_size=OUT)
+    model = build_model(cfg, seed=9)
+    x, y = make_data(cfg, "last", np.random.default_rng(10))
+    last = step_terms(model, x, y, -1, 3, "last")
+    assert (last.t, last.T, last.bptt_truncate) == (T - 1, T, 3)
+    assert (last.window, last.terms) == ((T - 1, T - 1), (T - 1,))
+    assert not last.from_next.any() and np.array_equal(last.from_output, last.dL_dh)
+    early = step_terms(model, x, y, 2, 3, "last")                    # 6 - 2 ≥ 3: out of the window
+    assert early.terms == () and not early.dL_dh.any() and not early.to_prev.any()
+    for bad in (T, -T - 1, 1.0, True):
+        with pytest.raises(ValueError, match="t: got"):
+            step_terms(model, x, y, bad, 3, "last")
+    with pytest.raises(ValueError):
+        last.h[0] = 1.0
+    assert last.as_dict()["window"] == [T - 1, T - 1] and json.dumps(last.as_dict(), allow_nan=False)
+
+
+def test_under_truncation_from_next_leaves_out_the_term_that_stops_at_the_next_step():
+    """k = 3, a loss term at every step: δ_{t+1} W_hhᵀ carries every term that reaches h_{t+1}, among them
+    L_{t+3}, whose window h_{t+1} … h_{t+3} stops short of h_t. from_next is that minus L_{t+3}'s part."""
+    from rnn_core.stepview import step_terms
+
+    cfg = ModelConfig(input_size=IN, hidden_size=HID, output_size=OUT, dtype="float64")
+    model = build_model(cfg, seed=12)
+    x, y = make_data(cfg, "all", np.random.default_rng(13))
+    w_hh = model.get_params()["W_hh"]
+    per, _ = per_term_grads(model, x, y, 3, "all")
+    t = 2
+    here, nxt = step_terms(model, x, y, t, 3, "all"), step_terms(model, x, y, t + 1, 3, "all")
+    naive = nxt.dL_da @ w_hh.T                                        # δ_{t+1} W_hhᵀ
+    cut = (per[t + 3][t + 1][0] * (1 - nxt.h ** 2)) @ w_hh.T          # L_{t+3}'s share of it
+    np.testing.assert_allclose(here.from_next, naive - cut, rtol=1e-9, atol=1e-12)
+    assert np.abs(cut).max() > 1e-3 * np.abs(naive).max()            # a real difference here
+    full, full_next = step_terms(model, x, y, t, None, "all"), step_terms(model, x, y, t + 1, None, "all")
+    np.testing.assert_allclose(full.from_next, full_next.dL_da @ w_hh.T, rtol=1e-9, atol=1e-12)
