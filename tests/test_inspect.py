@@ -11,7 +11,9 @@ import json
 import numpy as np
 import pytest
 
-from rnn_core import ModelConfig, build_model, reference
+from rnn_core import ModelConfig, build_model, cli, reference
+from rnn_core.experiments import get_experiment
+from rnn_core.trainer import Trainer
 
 torch = pytest.importorskip("torch")
 
@@ -249,3 +251,66 @@ def test_under_truncation_from_next_leaves_out_the_term_that_stops_at_the_next_s
     assert np.abs(cut).max() > 1e-3 * np.abs(naive).max()            # a real difference here
     full, full_next = step_terms(model, x, y, t, None, "all"), step_terms(model, x, y, t + 1, None, "all")
     np.testing.assert_allclose(full.from_next, full_next.dL_da @ w_hh.T, rtol=1e-9, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the hidden-state trajectory
+
+def test_trajectory_path_has_the_probe_length():
+    from rnn_core import trajectory
+
+    for exp_id in ("sine", "dinos"):
+        run = cli.configure(exp_id, "default", seed=0)
+        task = get_experiment(exp_id).make_task(run)
+        hidden = build_model(run.model, 0).forward(task.probe_x).hidden[0]
+        proj = trajectory.fit(hidden)
+        assert trajectory.project(proj, hidden).shape == (task.probe_x.shape[1], 2)
+        assert proj.axes.shape == (2, run.model.hidden_size) and 0 < proj.explained.sum() <= 1 + 1e-12
+        np.testing.assert_allclose(proj.axes @ proj.axes.T, np.eye(2), atol=1e-12)
+
+
+def test_explained_shares_of_points_on_a_known_ellipse():
+    """Points on the ellipse (3 cos θ, sin θ) with a third coordinate 2 cos 2θ, equally spaced θ, turned into
+    6 dimensions and moved: the variances are 9/2, 1/2 and 2 (total 7), so the two axes are the first and the
+    third direction with shares 4.5/7 = 9/14 and 2/7 = 4/14, and the path is (±3 cos θ, ±2 cos 2θ)."""
+    from rnn_core import trajectory
+
+    theta = 2 * np.pi * np.arange(40) / 40
+    flat = np.stack([3 * np.cos(theta), np.sin(theta), 2 * np.cos(2 * theta)], axis=1)      # (40, 3)
+    q, _ = np.linalg.qr(np.random.default_rng(11).standard_normal((6, 3)))      # (6, 3), orthonormal
+    offset = np.arange(6.0)
+    proj = trajectory.fit(flat @ q.T + offset)
+    np.testing.assert_allclose(proj.explained, [9 / 14, 4 / 14], atol=1e-12)
+    np.testing.assert_allclose(proj.mean, offset, atol=1e-12)
+    np.testing.assert_allclose(np.abs(proj.axes @ q), [[1, 0, 0], [0, 0, 1]], atol=1e-12)
+    path = trajectory.project(proj, flat @ q.T + offset)
+    np.testing.assert_allclose(np.abs(path), np.abs(flat[:, [0, 2]]), atol=1e-12)
+
+
+def test_aligned_axes_keep_their_direction_from_one_tick_to_the_next():
+    from rnn_core import trajectory
+    from rnn_core.trajectory import Projection
+
+    run = cli.configure("sine", "default", seed=0)
+    task = get_experiment("sine").make_task(run)
+    trainer = Trainer(task, run)
+    old_hidden = trainer.run(steps=30).probe_hidden
+    new_hidden = trainer.run(steps=5).probe_hidden                    # one tick later
+    old = trajectory.fit(old_hidden)
+    new = trajectory.align(trajectory.fit(new_hidden), old)
+    assert np.all(np.sum(new.axes * old.axes, axis=1) > 0)
+    raw = trajectory.fit(new_hidden)
+    turned = Projection(raw.mean, -raw.axes[::-1], raw.explained[::-1])   # flipped and swapped
+    again = trajectory.align(turned, old)
+    np.testing.assert_array_equal(again.axes, new.axes)
+    np.testing.assert_array_equal(again.explained, new.explained)
+
+
+def test_a_single_state_or_unit_leaves_zero_axes():
+    from rnn_core import trajectory
+
+    one = trajectory.fit(np.ones((1, 4)))
+    assert not one.axes.any() and not one.explained.any()
+    line = trajectory.fit(np.arange(5.0)[:, None])                    # hidden size 1
+    np.testing.assert_allclose(line.axes, [[1.0], [0.0]])
+    np.testing.assert_allclose(line.explained, [1.0, 0.0])
+    assert trajectory.project(line, np.arange(5.0)[:, None]).shape == (5, 2)
