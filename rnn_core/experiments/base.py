@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import schema
-from ..config import ModelConfig, RunConfig, TaskConfig
+from ..config import ModelConfig, RunConfig, TaskConfig, check_int
 from ..contract import Model
 from ..text import Vocab
 
@@ -46,6 +46,24 @@ class Evaluation:
     val_loss: float | None                          # same loss as training, on held-out data
     metrics: dict[str, Any]                         # the experiment's named metrics (its ``metrics`` table)
     predictions: dict[str, Any] = field(default_factory=dict)  # task-specific arrays for the plots
+
+
+@dataclass(frozen=True)
+class FreeRun:
+    """N steps past a known window, three ways: the truth, the model's one-step-ahead predictions (each
+    made from true values) and its free run (each made from its own earlier predictions fed back in
+    place of the true values). Arrays are float64 (N, output), in the task's own units."""
+
+    steps: int                    # N
+    where: np.ndarray             # (N, output): where each value sits (series index, time, x)
+    truth: np.ndarray             # (N, output)
+    one_step: np.ndarray          # (N, output)
+    free: np.ndarray              # (N, output)
+    one_step_rmse: float          # RMSE of one_step against truth (inf if the model blew up)
+    free_rmse: float              # RMSE of free against truth
+
+
+MAX_FREE_STEPS = 1000             # the longest free run a task is asked for
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,18 @@ class Task(ABC):
     @abstractmethod
     def probe_x(self) -> np.ndarray:
         """A fixed (1, time, input) sequence whose hidden states the app draws."""
+
+    @property
+    def probe_y(self) -> np.ndarray | None:
+        """The targets of ``probe_x``, shaped as the model contract asks for the task's ``targets``
+        ((1, output) or (1,) for "last", (1, time, output) or (1, time) for "all"); None where the task
+        has none (every experiment states them)."""
+        return None
+
+    def free_run(self, model: Model, n: int | None = None) -> FreeRun | None:
+        """An optional capability of the series tasks: ``FreeRun`` over n steps (the task's default
+        where None) after its known window; None where the task has no such run (the default)."""
+        return None
 
     @property
     def max_len(self) -> int:
@@ -231,6 +261,22 @@ def check_io(exp_id: str, model: ModelConfig, n_in: int, n_out: int, head: str =
     for k, v in want.items():
         if getattr(model, k) != v:
             raise ValueError(f"{k}: got {getattr(model, k)!r}, expected {v!r} for the {exp_id} task")
+
+
+def free_steps(n: int | None, default: int, most: int) -> int:
+    """The steps of a free run: n (default where None), checked, and at most ``most`` (the truth there is)."""
+    n = default if n is None else n
+    check_int("n", n, 1, MAX_FREE_STEPS)
+    return min(int(n), most)
+
+
+def free_result(where: np.ndarray, truth: np.ndarray, one_step: np.ndarray, free: np.ndarray) -> FreeRun:
+    """A ``FreeRun`` of arrays shaped (N, output) (a 1-D array is one output), RMSEs included."""
+    cols = [np.asarray(a, dtype=np.float64).reshape(len(truth), -1) for a in (where, truth, one_step, free)]
+    for a in cols:
+        a.setflags(write=False)
+    return FreeRun(steps=len(truth), where=cols[0], truth=cols[1], one_step=cols[2], free=cols[3],
+                   one_step_rmse=rmse(cols[2], cols[1]), free_rmse=rmse(cols[3], cols[1]))
 
 
 def rmse(a: np.ndarray, b: np.ndarray) -> float:
