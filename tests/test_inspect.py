@@ -405,3 +405,66 @@ def test_every_probe_has_its_targets(exp_id):
                "dinos": lambda: task.vocab.decode(y[0]) == "tyrannosaurus\n" or pytest.fail(str(y))}
     literal[exp_id]()
     assert (task.free_run(build_model(run.model, 0)) is None) == (exp_id not in SERIES)
+
+
+# ----------------------------------------------------------------------------- the CLI
+
+def strict(text: str) -> dict:
+    def refuse(name):
+        raise AssertionError(f"{name} in the JSON output")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_inspect_json_recomputes_from_its_own_numbers(capsys):
+    for preset, t, act in (("default", "3", np.tanh), ("article", "-1", lambda a: 1 / (1 + np.exp(-a)))):
+        assert cli.main(["inspect", "sine", "--preset", preset, "--t", t, "--steps", "5", "--json"]) == 0
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert len(lines) == 1
+        out = strict(lines[0])
+        assert (out["experiment"], out["preset"], out["step"], out["T"]) == ("sine", preset, 5, 50)
+        assert out["t"] == (3 if t == "3" else 49) and out["bptt_truncate"] == (None if t == "3" else 5)
+        names = ("x_t", "h_prev", "W_xh", "W_hh", "b_h", "h", "dL_dh", "from_output", "from_next", "to_prev")
+        v = {k: np.array(out[k], dtype=np.float64) for k in names}
+        a = v["x_t"] @ v["W_xh"] + v["h_prev"] @ v["W_hh"] + v["b_h"]
+        np.testing.assert_allclose(v["h"], act(a), atol=1e-6)
+        np.testing.assert_allclose(v["from_output"] + v["from_next"], v["dL_dh"], atol=1e-6)
+        assert out["activation"] == ("tanh" if preset == "default" else "sigmoid") and "gates" not in out
+
+
+def test_inspect_an_lstm(capsys):
+    argv = ["inspect", "memory", "--preset", "short", "--set", "cell=lstm", "--t", "-1", "--steps", "3"]
+    assert cli.main([*argv, "--json"]) == 0
+    out = strict(capsys.readouterr().out)
+    assert (out["cell"], out["activation"], out["step"], out["t"], out["T"]) == ("lstm", None, 3, 5, 6)
+    g = {k: np.array(v) for k, v in out["gates"].items()}
+    assert all(np.all((g[n] > 0) & (g[n] < 1)) for n in "ifo") and np.all(np.abs(g["g"]) < 1)
+    assert "W_xh" not in out and "W_hh" not in out
+    assert set(out["cell_grads"]) == {"dL_dc", "dc_from_h", "dc_from_next", "dc_to_prev"}
+    np.testing.assert_allclose(np.add(out["from_output"], out["from_next"]), out["dL_dh"], atol=1e-6)
+
+
+def test_inspect_refuses_a_step_outside_the_probe(capsys):
+    for t in ("50", "-51", "1.5"):
+        assert cli.main(["inspect", "sine", "--t", t, "--json"]) == 2
+        out, err = capsys.readouterr()
+        shown = t if t != "1.5" else repr(t)
+        assert out == "" and err.splitlines() == [
+            f"error: --t: got {shown}, expected a step of the probe sequence from 0 to 49 "
+            "(or -1 for the last)"]
+    assert cli.main(["inspect", "sine", "--t", "0", "--steps", "-1"]) == 2
+    assert capsys.readouterr().err.startswith("error: --steps: got -1, expected an integer from 0 to")
+
+
+def test_inspect_prints_lines_without_json(capsys):
+    assert cli.main(["inspect", "abcde", "--t", "0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "abcde (default) after 0 updates: step 0 of 1, rnn, truncation full"
+    assert lines[1] == "  x_t: [1, 0, 0, 0, 0]" and lines[2] == "  h_prev: [0, 0, 0, 0, 0, 0, 0, 0]"
+
+
+def test_train_json_reports_the_free_run(capsys):
+    assert cli.main(["train", "elman", "--json"]) == 0
+    m = strict(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
+    assert m["free_steps"] == 20 and m["free_rmse"] == pytest.approx(0.0493, rel=0.05)   # measured 0.04933
+    assert cli.main(["train", "abcde", "--json", "--set", "epochs=2"]) == 0
+    assert "free_rmse" not in strict(capsys.readouterr().out.strip().splitlines()[-1])["metrics"]
