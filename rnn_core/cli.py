@@ -5,13 +5,19 @@
     python -m rnn_core compare EXPERIMENT --vary knob=v1,v2[,v3] [--preset NAME] [--set …] [--seed N] [--json]
     python -m rnn_core sweep EXPERIMENT --vary knob=v1,v2,... [--vary …] [--seeds 0-2] [--metric NAME]
                              [--preset NAME] [--set …] [--json]
+    python -m rnn_core inspect EXPERIMENT --t T [--steps N] [--preset NAME] [--set …] [--seed N] [--json]
 
 EXPERIMENT is an id or its page in the app: ``list`` prints both, one experiment a line, the id first
 (``dinos   (page /dinosaur_names)  Dinosaur names``). ``--set`` and ``--vary`` take the settings of
 ``rnn_core.schema`` and the experiment's own (memory's ``lag``) by name (``bptt_truncate=full``); a
 sweep's seeds are ``--seeds`` (at most 100), never ``--set seed`` or ``--vary seed``. With ``--json``
 the last line printed is one JSON object (non-finite numbers are written as null, and ``diverged``
-says whether the run stopped early). A long run reports its progress on stderr.
+says whether the run stopped early). A long run reports its progress on stderr. ``train`` of a series
+task (sine, elman, xsinx) adds ``free_rmse`` and ``free_steps`` to its metrics: the RMSE of the model
+run free for that many steps past its known window, its own predictions fed back (``Task.free_run``:
+50 values for sine, 20 points for elman, 20 groups for xsinx). ``inspect`` trains N updates (default
+0) and prints step T of the probe sequence forward and backward (rnn_core/cliinspect.py; T counts
+from 0, -1 is the last step; a T outside the sequence is refused).
 
 Exit codes: 0 done; 2 refused, with one line ``error: …`` on stderr naming the argument, the value and
 what was expected; 1 failed, one line ``error: …`` (``RNN_CORE_TRACEBACK=1`` shows the traceback);
@@ -28,7 +34,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from . import schema
+from . import cliinspect, schema
 from .cliparse import parse_seed, parse_sets, parser, sweep_args
 from .compare import Spec, parse_spec, runs_of, train_all
 from .config import RunConfig
@@ -36,6 +42,7 @@ from .experiments import Experiment, experiments, get_experiment
 from .export import plain
 from .messages import capped, clip
 from .sweep import Sweep, format_table
+from .threads import single_thread
 from .trainer import Trainer
 
 PROGRESS_EVERY = 2.0             # s between progress lines on stderr (a run shorter than that prints none)
@@ -70,7 +77,12 @@ def train(exp_id: str, run: RunConfig, preset: str = "default",
         report.show(snap.step, snap.total_steps)
         snap = trainer.run(seconds=PROGRESS_EVERY)
     report.close(snap.step, snap.total_steps)
-    return result(exp.id, preset, trainer)
+    out = result(exp.id, preset, trainer)
+    with single_thread():
+        free = trainer.task.free_run(trainer.model)
+    if free is not None:
+        out["metrics"] |= plain({"free_rmse": free.free_rmse, "free_steps": free.steps})
+    return out
 
 
 def result(exp_id: str, preset: str, trainer: Trainer) -> dict[str, Any]:
@@ -213,6 +225,10 @@ def _command(args: argparse.Namespace) -> int:
     if args.command == "list":
         return _write("\n".join(list_lines()))
     exp = get_experiment(args.experiment)
+    if args.command == "inspect":
+        run = configure(exp.id, args.preset, args.sets, parse_seed(args.seed))
+        out = cliinspect.inspect(exp.id, run, args.steps, args.t, args.preset)
+        return _write(json.dumps(out, allow_nan=False) if args.json else cliinspect.text(out))
     if args.command == "sweep":
         done = sweep(exp.id, args.vary, args.seeds, args.preset, args.sets, args.metric, sys.stderr)
         rows, text = plain(done), format_table(done)          # the table writes -inf, JSON null

@@ -65,6 +65,13 @@ def parser() -> Parser:
     cp.add_argument("--vary", required=True, metavar="KNOB=V1,V2[,V3]", help="e.g. bptt_truncate=1,5,full")
     for a in ("--preset", "--set", "--seed", "--json"):
         cp._add_action(next(x for x in tr._actions if a in x.option_strings))
+    ins = sub.add_parser("inspect", help="inside one step of the probe sequence: forward and backward")
+    ins.add_argument("experiment", help=name_help)
+    for a in ("--preset", "--set", "--seed"):
+        ins._add_action(next(x for x in tr._actions if a in x.option_strings))
+    ins.add_argument("--steps", default="0", metavar="N", help="updates to train first (default: 0)")
+    ins.add_argument("--t", required=True, metavar="T", help="the step of the probe, 0 … T-1 (-1: the last)")
+    ins.add_argument("--json", action="store_true", help="print one JSON object")
     return ap
 
 

@@ -59,7 +59,9 @@ def test_train_json_through_main(capsys):
     assert JSON_KEYS <= set(out)
     assert (out["experiment"], out["preset"], out["steps"]) == ("sine", "default", 20)
     assert out["config"]["seed"] == 3 and out["config"]["epochs"] == 2
-    assert set(out["metrics"]) == {"val_rmse"} and np.isfinite(out["metrics"]["val_rmse"])
+    assert set(out["metrics"]) == {"val_rmse", "free_rmse", "free_steps"}     # free: Task.free_run
+    assert np.isfinite(out["metrics"]["val_rmse"]) and np.isfinite(out["metrics"]["free_rmse"])
+    assert out["metrics"]["free_steps"] == 50
 
 
 def test_train_json_in_a_subprocess():
@@ -251,7 +253,9 @@ def test_train_refuses_a_setting_of_another_experiment(capsys):
     (["train", "sine", "--colour", "red"], "error: unrecognized arguments: --colour red (see python -m "
                                            "rnn_core --help)"),
     (["fly"], "error: argument command: invalid choice: 'fly' (choose from 'list', 'train', 'sweep', "
-              "'compare') (see python -m rnn_core --help)"),
+              "'compare', 'inspect') (see python -m rnn_core --help)"),
+    (["inspect", "sine"], "error: the following arguments are required: --t (see python -m rnn_core "
+                          "inspect --help)"),
     (["train", "sine", "--preset", NINES],
      f"error: preset: got '{'9' * 27}… (402 characters), expected one of 'default', 'article'"),
     (["train", "xsinx", "--set", "output_size=1"], "error: --set output_size: fixed by the xsinx task, "

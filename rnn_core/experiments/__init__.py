@@ -16,7 +16,7 @@ from .base import PRESETS, Batch, Evaluation, Experiment, Metric, Task, TaskView
 
 __all__ = ["PRESETS", "Batch", "Evaluation", "Experiment", "Metric", "RunConfig", "Task", "TaskView",
            "experiment_ids", "experiments", "find_knob", "get_experiment"]
-_NOT_EXPERIMENTS = {"base"}
+_NOT_EXPERIMENTS = {"base", "records"}
 
 
 @functools.cache

@@ -42,6 +42,10 @@ class CycleTask(Task):
         return self.x[:1]                                          # (1, 1, 5): the letter "a"
 
     @property
+    def probe_y(self) -> np.ndarray:
+        return self.y[:1]                                          # (1,): "b"
+
+    @property
     def max_len(self) -> int:
         return 1
 

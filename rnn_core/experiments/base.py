@@ -10,8 +10,7 @@ How to add an experiment or a knob: docs/architecture.md.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -21,6 +20,21 @@ from ..config import ModelConfig, RunConfig, TaskConfig
 from ..contract import Model
 from ..i18n import N_
 from ..text import Vocab
+from .records import (
+    MAX_FREE_STEPS,
+    Batch,
+    Evaluation,
+    FreeRun,
+    LazyBatch,
+    Metric,
+    TaskView,
+    free_result,
+    free_steps,
+    rmse,
+)
+
+__all__ = ["MAX_FREE_STEPS", "Batch", "Evaluation", "Experiment", "FreeRun", "LazyBatch", "Metric", "Task",
+           "TaskView", "check_io", "free_result", "free_steps", "implied_by", "rmse"]
 
 # the settings a person changes on every page (an experiment adds its task's own: ``task_knobs``)
 COMMON_KNOBS = tuple(k.name for k in schema.KNOBS if k.section)
@@ -29,68 +43,6 @@ PRESETS = ("default", "article")
 IMPLIES: dict[tuple[str, Any], dict[str, Any]] = {
     ("cell", "lstm"): {"backend": "torch"}, ("cell", "gru"): {"backend": "torch"},
     ("backend", "numpy"): {"cell": "rnn"}}
-
-
-@dataclass(frozen=True)
-class Batch:
-    """One update's worth of data."""
-
-    x: np.ndarray                 # (batch, time, input)
-    y: np.ndarray                 # targets, shaped as the model contract asks for the task's `targets`
-    reset: bool = True            # True: start from h0 = 0; False: carry the state the last batch left
-
-
-class LazyBatch(Batch):
-    """A Batch whose arrays are made when the trainer first reads them. An epoch of a large corpus is
-    thousands of one-hot batches (up to 16 MB): made at once, they would be held from the epoch's
-    start to its end, by a session and by a closed session that Streamlit keeps for a while; made one
-    at a time, only the batch being trained on is."""
-
-    def __init__(self, make: Callable[[], tuple[np.ndarray, np.ndarray]], reset: bool = True) -> None:
-        object.__setattr__(self, "reset", reset)
-        object.__setattr__(self, "_make", make)
-        object.__setattr__(self, "_xy", None)
-
-    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._xy is None:
-            object.__setattr__(self, "_xy", self._make())
-        return self._xy
-
-    @property  # type: ignore[override]
-    def x(self) -> np.ndarray:
-        return self._arrays()[0]
-
-    @property  # type: ignore[override]
-    def y(self) -> np.ndarray:
-        return self._arrays()[1]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """How the model does right now, on data it is not trained on where the task has such data."""
-
-    val_loss: float | None                          # same loss as training, on held-out data
-    metrics: dict[str, Any]                         # the experiment's named metrics (its ``metrics`` table)
-    predictions: dict[str, Any] = field(default_factory=dict)  # task-specific arrays for the plots
-
-
-@dataclass(frozen=True)
-class TaskView:
-    """What a page may know of a task: read-only facts, no data, no model."""
-
-    targets: str                  # "last" (many-to-one) | "all" (many-to-many)
-    max_len: int                  # longest sequence (width of the gradient heatmap)
-    carry_state: bool             # batches continue the previous batch's hidden state
-    vocab: Vocab | None           # characters of a text task, else None
-
-
-@dataclass(frozen=True)
-class Metric:
-    """One of an experiment's metrics: its name in results, and how a person reads it."""
-
-    name: str                     # key in Evaluation.metrics and in `train --json`
-    label: str                    # e.g. "validation RMSE"
-    better: str = "lower"         # "lower" | "higher" | "" (not a score, e.g. sampled names)
 
 
 class Task(ABC):
@@ -104,6 +56,18 @@ class Task(ABC):
     @abstractmethod
     def probe_x(self) -> np.ndarray:
         """A fixed (1, time, input) sequence whose hidden states the app draws."""
+
+    @property
+    def probe_y(self) -> np.ndarray | None:
+        """The targets of ``probe_x``, shaped as the model contract asks for the task's ``targets``
+        ((1, output) or (1,) for "last", (1, time, output) or (1, time) for "all"); None where the task
+        has none (every experiment states them)."""
+        return None
+
+    def free_run(self, model: Model, n: int | None = None) -> FreeRun | None:
+        """An optional capability of the series tasks: ``FreeRun`` over n steps (the task's default
+        where None) after its known window; None where the task has no such run (the default)."""
+        return None
 
     @property
     def max_len(self) -> int:
@@ -264,10 +228,3 @@ def check_io(exp_id: str, model: ModelConfig, n_in: int, n_out: int, head: str =
     for k, v in want.items():
         if getattr(model, k) != v:
             raise ValueError(f"{k}: got {getattr(model, k)!r}, expected {v!r} for the {exp_id} task")
-
-
-def rmse(a: np.ndarray, b: np.ndarray) -> float:
-    """Root of the mean squared difference (NaN-safe: inf if the model blew up)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        v = float(np.sqrt(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2)))
-    return v if np.isfinite(v) else float("inf")

@@ -97,7 +97,7 @@ class CharTask(Task):
         self._val_eval = length_buckets(_fixed_subset(val, EVAL_CHARS), EVAL_BATCH, vocab.size)
         probe = vocab.encode(PROBE_NAME + END) if set(PROBE_NAME) <= set(vocab.chars) else val[0]
         self.probe_text = vocab.decode(probe).rstrip(END)
-        self._probe_x = encode_batch([probe], vocab.size)[0]                         # (1, T, V)
+        self._probe_x, self._probe_y = encode_batch([probe], vocab.size)            # (1, T, V), (1, T)
         self._max_len = int(train.lengths().max())
         # sequences per epoch: a big corpus trains on a fresh random subset each epoch (bounded memory)
         self.epoch_size = min(len(train), MAX_EPOCH,
@@ -114,6 +114,10 @@ class CharTask(Task):
     @property
     def probe_x(self) -> np.ndarray:
         return self._probe_x
+
+    @property
+    def probe_y(self) -> np.ndarray:
+        return self._probe_y                                       # (1, T): each next character's id
 
     @property
     def max_len(self) -> int:

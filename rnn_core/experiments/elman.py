@@ -16,9 +16,22 @@ import numpy as np
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
 from ..i18n import N_
-from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
+from .base import (
+    MAX_FREE_STEPS,
+    Batch,
+    Evaluation,
+    Experiment,
+    FreeRun,
+    Metric,
+    Task,
+    check_io,
+    free_result,
+    free_steps,
+    rmse,
+)
 
 N_STEPS = 20            # the article's seq_length: 20 inputs, 20 targets
+FREE_STEPS = 20         # points of a free run past the sequence (sin t goes on: any number would do)
 
 
 @functools.lru_cache(maxsize=1)
@@ -49,6 +62,30 @@ class ElmanTask(Task):
     @property
     def probe_x(self) -> np.ndarray:
         return self.x                                                 # (1, 20, 1)
+
+    @property
+    def probe_y(self) -> np.ndarray:
+        return self.y                                                 # (1, 20, 1): s_1 … s_20
+
+    def free_run(self, model: Model, n: int | None = None) -> FreeRun:
+        """After the probe (s_0 … s_19 from a zero context), the next n points s_20 … s_{19+n} of sin t on
+        the same grid (default 20; the truth past t = 10 is sin t itself): one step ahead, the context
+        carried along the true points, and free, carried along the model's own predictions."""
+        n = free_steps(n, FREE_STEPS, MAX_FREE_STEPS)
+        t0, dt = self.t_in[0], (self.t_out[-1] - self.t_in[0]) / N_STEPS
+        t_next = t0 + dt * (N_STEPS + np.arange(n))                    # (n,): times of s_20 … s_{19+n}
+        truth = np.sin(t_next)
+        x_true = np.concatenate([self.x[0, :, 0], truth[:-1]])         # s_0 … s_{18+n}, all true
+        one = model.forward(x_true[None, :, None]).outputs[0, N_STEPS - 1:, 0].astype(np.float64)
+        f = model.forward(self.x)
+        free = np.full(n, np.nan)
+        free[0] = f.outputs[0, -1, 0]
+        for j in range(1, n):                                          # its own prediction as the input
+            if not np.isfinite(free[j - 1]):
+                break
+            f = model.forward(np.full((1, 1, 1), free[j - 1]), h0=f.h_last)
+            free[j] = f.outputs[0, -1, 0]
+        return free_result(t_next, truth, one, free)
 
     def epoch_batches(self, rng: np.random.Generator, batch_size: int) -> list[Batch]:
         n = min(batch_size, N_STEPS)

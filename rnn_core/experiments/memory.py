@@ -87,6 +87,10 @@ class MemoryTask(Task):
         return self.x_val[:1]                                        # (1, T, 2k)
 
     @property
+    def probe_y(self) -> np.ndarray:
+        return self.y_val[:1]                                        # (1,): the symbol at step 0
+
+    @property
     def eval_sequences(self) -> float:
         return float(EVAL_SIZE)                          # forward and backward (the gradient's reach)
 

@@ -17,13 +17,25 @@ import numpy as np
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
 from ..i18n import N_, ngettext
-from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
+from .base import (
+    Batch,
+    Evaluation,
+    Experiment,
+    FreeRun,
+    Metric,
+    Task,
+    check_io,
+    free_result,
+    free_steps,
+    rmse,
+)
 
 N_POINTS = 200          # the article's series: sin(0), sin(1), …, sin(199)
 SEQ_LEN = 50            # the article's window length
 MIN_POINTS = 20         # shortest user series
 MAX_EVAL = 1000         # evaluate on at most this many validation windows (keeps a tick cheap)
 MAX_TRAIN = 10_000      # train on at most this many windows (bounds an epoch of a long user series)
+FREE_STEPS = 50         # values of a free run past the probe (the article's 50 validation targets)
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,27 @@ class SineTask(Task):
     @property
     def probe_x(self) -> np.ndarray:
         return self.data.x_val[:1]                                    # (1, seq_len, 1): first val window
+
+    @property
+    def probe_y(self) -> np.ndarray:
+        return self.data.y_val[:1]                                    # (1, 1): the value after it
+
+    def free_run(self, model: Model, n: int | None = None) -> FreeRun:
+        """The n values after the probe (default 50, at most the validation targets; for sin t the
+        targets 150 … 199): one step ahead, each from its true window (the validation windows 0 … n-1),
+        and free, the window sliding on with the model's own predictions in place of the true values."""
+        d = self.data
+        n = free_steps(n, FREE_STEPS, len(d.y_val))
+        one = model.forward(d.x_val[:n]).outputs[:, -1, 0].astype(np.float64)       # (n,)
+        window = d.x_val[0, :, 0].astype(np.float64)                                # (seq_len,): the probe
+        free = np.full(n, np.nan)
+        for j in range(n):
+            free[j] = model.forward(window[None, :, None]).outputs[0, -1, 0]
+            if not np.isfinite(free[j]):                                            # blown up: no more
+                break
+            window = np.append(window[1:], free[j])                                 # own prediction in
+        truth = d.y_val[:n, 0]
+        return free_result(d.t_val[:n], *(z * d.scale + d.center for z in (truth, one, free)))   # own units
 
     def epoch_batches(self, rng: np.random.Generator, batch_size: int) -> list[Batch]:
         d = self.data

@@ -20,7 +20,18 @@ import numpy as np
 from ..config import ModelConfig, RunConfig, TrainConfig
 from ..contract import Model
 from ..i18n import N_
-from .base import Batch, Evaluation, Experiment, Metric, Task, check_io, rmse
+from .base import (
+    Batch,
+    Evaluation,
+    Experiment,
+    FreeRun,
+    Metric,
+    Task,
+    check_io,
+    free_result,
+    free_steps,
+    rmse,
+)
 
 GROUP = 6               # points per group = input and output size
 N_FIT = 100             # groups on [0.01, 6.00]
@@ -64,6 +75,21 @@ class XSinXTask(Task):
     @property
     def probe_x(self) -> np.ndarray:
         return self.xg[None]                                          # (1, 120, 6): the whole x stream
+
+    @property
+    def probe_y(self) -> np.ndarray:
+        return self.clean[-1:]                                        # (1, 6): y of x = 7.15 … 7.20, clean
+
+    def free_run(self, model: Model, n: int | None = None) -> FreeRun:
+        """The n groups past x = 6 (default and most: the 20 up to 7.2, against the clean curve) after
+        the known pass, the 96 windows one after the other from a zero state (as ``evaluate`` runs them).
+        The network reads x and outputs y: x is never its own output, so there is nothing of its own to
+        feed back. The free run reads the same x groups as the one-step run and agrees with it exactly
+        (both are the extrapolation of ``extrap_rmse_all``): what goes wrong past 6 is not errors fed
+        back but a state that has never seen the curve there."""
+        n = free_steps(n, N_EXT, N_EXT)
+        out = model.forward(self.eval_x).outputs[0, N_WIN * WINDOW:N_WIN * WINDOW + n]   # (n, 6)
+        return free_result(self.xg[N_FIT:N_FIT + n], self.clean[N_FIT:N_FIT + n], out, out)
 
     @property
     def max_len(self) -> int:
