@@ -196,7 +196,7 @@ KNOBS: tuple[Knob, ...] = (
     Knob("backend", N_("Backend"), "choice", "model", REBUILD, choices=("numpy", "torch"), section="model",
          widget="radio",
          help=N_("numpy: the from-scratch model. torch: the same equations, plus LSTM and GRU cells."),
-         choice_help={"numpy": N_("the from-scratch model"), "torch": N_("PyTorch, with LSTM and GRU")}),
+         choice_help={"numpy": N_("numpy (from scratch)"), "torch": N_("PyTorch")}),
     Knob("cell", N_("Cell"), "choice", "model", REBUILD, choices=("rnn", "lstm", "gru"), section="model",
          help=N_("RNN: h_t = act(x_t W_xh + h_{t-1} W_hh + b_h). LSTM and GRU add gates (they run on the "
                  "torch backend: choosing one brings it)."),

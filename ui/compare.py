@@ -17,8 +17,8 @@ from rnn_core.experiments import Experiment
 from rnn_core.i18n import _
 from rnn_core.schema import FIXED, KNOBS, format_value
 
-from . import figures, words
-from .charts import chart, key
+from . import figures, stepview, words
+from .charts import chart, guarded, key
 from .comparefigs import loss_overlay, metric_overlay, titled
 from .limits import Limits, describe, refusal
 from .state import WIDGETS, PageRuns, session
@@ -148,6 +148,7 @@ def drawer(exp: Experiment, labels: list[str],
                       key(state, "grad-heatmap"))
         if not page.playing and any(s.step for s in snaps):
             table(exp, page, labels, metric)
+        guarded(lambda _s: stepview.panel(page, labels), page.first)
     return draw
 
 

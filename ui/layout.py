@@ -21,7 +21,7 @@ from rnn_core.compare import Spec, runs_of
 from rnn_core.experiments import Experiment, get_experiment
 from rnn_core.i18n import _
 
-from . import compare, figures, knobs, lang, live, present, urls, words
+from . import compare, figures, knobs, lang, live, present, stepview, urls, words
 from .charts import CHART_HEIGHT, chart, guarded, key
 from .dynfigs import spectrum_figure
 from .lesson import lesson
@@ -172,6 +172,7 @@ def _drawer(exp: Experiment, panels: Panels) -> Callable[[PageRuns], None]:
             metrics_panel(state)
         for panel in panels.below:
             guarded(panel, state)
+        guarded(lambda _s: stepview.panel(page), state)
     return draw
 
 

@@ -58,6 +58,9 @@ class RunState:
     model: tuple[Snapshot, Model] | None = None              # a model holding ``snap``'s weights
     lag_curves: list[tuple[int, np.ndarray]] = field(default_factory=list)   # memory: newest last
     samples: Samples = field(default_factory=Samples)        # dinosaur names
+    box: tuple[Snapshot, int, Any] | None = None             # (snap, t, StepTerms): inside one step
+    box_before: tuple[int, int, dict[str, Any]] | None = None  # (step, t, strips) of the step drawn before
+    projection: Any = None                                    # rnn_core.trajectory.Projection in use
 
     @property
     def run(self) -> RunConfig:
@@ -134,6 +137,14 @@ class Session:
 
     def page_state(self, exp_id: str) -> PageState:
         return self.pages.setdefault(exp_id, PageState())
+
+
+def snapshot_model(state: RunState) -> Model:
+    """A model holding the weights of the snapshot shown (built once per snapshot): what panels query
+    (sampling, one step inside), never the model being trained."""
+    if state.model is None or state.model[0] is not state.snap:
+        state.model = (state.snap, state.snap.model())
+    return state.model[1]
 
 
 def session() -> Session:

@@ -97,8 +97,10 @@ class Task(ABC):
         return self.evaluate(model, rng)
 
     def view(self) -> TaskView:
+        runs_free = type(self).free_run is not Task.free_run
         return TaskView(targets=self.targets, max_len=self.max_len, carry_state=self.carry_state,
-                        vocab=self.vocab)
+                        vocab=self.vocab, probe_x=self.probe_x, probe_y=self.probe_y,
+                        free_run=self.free_run if runs_free else None)
 
 
 class Experiment(ABC):

@@ -76,12 +76,16 @@ MAX_FREE_STEPS = 1000             # the longest free run a task is asked for
 
 @dataclass(frozen=True)
 class TaskView:
-    """What a page may know of a task: read-only facts, no data, no model."""
+    """What a page may know of a task and ask of it: read-only facts and the probe, no training data, no
+    model (a page asks with a model it built from a snapshot's weights)."""
 
     targets: str                  # "last" (many-to-one) | "all" (many-to-many)
     max_len: int                  # longest sequence (width of the gradient heatmap)
     carry_state: bool             # batches continue the previous batch's hidden state
     vocab: Vocab | None           # characters of a text task, else None
+    probe_x: np.ndarray | None = None   # (1, T, input): the probe sequence the app draws (read-only)
+    probe_y: Any = None           # its targets as the model contract wants them (None: the task has none)
+    free_run: Callable[..., FreeRun | None] | None = None   # (model, n) → FreeRun: Task.free_run
 
 
 @dataclass(frozen=True)

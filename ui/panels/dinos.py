@@ -11,13 +11,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnn_core.contract import Model
 from rnn_core.i18n import _, integer
 from rnn_core.text import next_char_probs, sample_names
 
 from ..charts import chart, key
 from ..plotstyle import COLORS, FONT_SIZE, empty_figure, make_figure
-from ..state import RunState
+from ..state import RunState, snapshot_model
 from . import Panels
 from .common import preds, show_char
 
@@ -89,13 +88,6 @@ def dinos_figures(snap: Any, **opts: Any) -> list[go.Figure]:
         first = probs[0] if probs.ndim == 2 and len(probs) else None
         bars = dinos_probs_figure(list(preds(snap).get("vocab") or []), first, "")
     return [dinos_probe_figure(snap), bars]
-
-
-def snapshot_model(state: RunState) -> Model:
-    """The model as of the snapshot shown, built once per snapshot."""
-    if state.model is None or state.model[0] is not state.snap:
-        state.model = (state.snap, state.snap.model())
-    return state.model[1]
 
 
 def probe(state: RunState) -> None:
