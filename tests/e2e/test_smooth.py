@@ -64,3 +64,23 @@ def test_presenter_mode_on_a_projector(app_server: Any, new_page: Any) -> None:
     size = page.evaluate("() => parseFloat(getComputedStyle(document.querySelector("
                          "'.st-key-sine-loss .xtick text')).fontSize)")
     assert size >= 18, f"tick labels of {size} px on a projector"
+
+
+def test_the_step_slider_moves_inside_the_box_while_training(app_server: Any, page: Any) -> None:
+    """Open the box on the sine page, train, drag the time step t: the panel shows the new step while the
+    run goes on, and no chart of the page blanks or fades (the same 2 % rule)."""
+    open_app(page, f"{app_server.url}/sine_wave?box_open=true")
+    press_slider(page, "epochs", "End")
+    keys = page.evaluate(CHART_KEYS_JS)
+    assert {"sine-unrolled", "sine-box-forward", "sine-box-backward"} <= set(keys), keys
+    title = "() => document.querySelector('.st-key-sine-unrolled .gtitle').textContent"
+    assert page.evaluate(title).endswith("t = 49")
+    button(page, "train_toggle").click()
+    expect(button(page, "train_toggle")).to_contain_text("Pause")
+    first = wait_step(page, ">", 0)
+    for _ in range(5):
+        press_slider(page, "box_t", "ArrowLeft")                       # t = 48, 47, … while it trains
+    page.wait_for_function(f"() => ({title})().endsWith('t = 44')")
+    got = sample_charts(page, keys, 3.0)
+    assert wait_step(page, ">", first) > first, "the run did not advance"
+    assert got["bad"] <= BAD_SHARE_MAX, f"{100 * got['bad']:.1f} % of {got['n']} samples had a chart not drawn"
