@@ -146,7 +146,7 @@ def render_knobs(exp: Experiment, preset: str, lim: Limits, compared: str | None
 def _help(exp: Experiment, name: str) -> str:
     knob = exp.knob(name)
     how = {"live": _("Applied to the running model."), "rebuild": _("Changing it builds a new model.")}
-    why = (" " + _("The app stops at {top}: {why}.").format(top=knob.format(knob.widget_hi),
+    why = (" " + _("The widget goes up to {top}: {why}.").format(top=knob.format(knob.widget_hi),
                                                              why=_(knob.ui_why)) if knob.ui_why else "")
     return f"{_(knob.help)} {how.get(knob.applies, '')}{why}"
 

@@ -112,7 +112,7 @@ def sync(page: PageRuns, runs: list[RunConfig], preset: str, data: Any = None,
                 state.snap = state.trainer.snapshot()       # totals and the end of the run may have moved
     if not applied:
         return page, None
-    when = _("press Train to continue with it") if was_done else _("applied to the running model")
+    when = _("press Continue to go on with it") if was_done else _("applied to the running model")
     return page, f"{words.changes(applied)}: {when}."
 
 

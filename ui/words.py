@@ -17,7 +17,7 @@ from rnn_core.experiments import Experiment, find_knob
 from rnn_core.i18n import N_, _, ngettext
 from rnn_core.snapshot import Change, Stop
 
-DIVERGED_HINT = N_("Lower the learning rate or turn on gradient clipping, then press Train to go on from "
+DIVERGED_HINT = N_("Lower the learning rate or turn on gradient clipping, then press Continue to go on from "
                    "the last point drawn before it, or Reset for new weights.")
 
 
@@ -84,7 +84,7 @@ def and_list(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) < 2:
         return "".join(items)
-    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
+    return _("{first} and {last}").format(first=_(", ").join(items[:-1]), last=items[-1])
 
 
 def names(ns: Sequence[str]) -> str:
@@ -98,7 +98,7 @@ def stop(s: Stop) -> str:
         return _("Training diverged: {why}. The plots show the last good step. {hint}").format(
             why=s, hint=_(DIVERGED_HINT))
     return _("Training stopped: {why}. The plots show the last good step. Lower the learning rate or turn "
-             "on gradient clipping, then press Train to go on, or Reset.").format(why=s)
+             "on gradient clipping, then press Continue to go on, or Reset.").format(why=s)
 
 
 def steps(n: int) -> str:
