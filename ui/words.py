@@ -7,7 +7,7 @@ only composes them, so one name is worded the same everywhere: widgets, toasts, 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,9 +42,20 @@ def none_word(word: str) -> str:
     return {"full": _("full"), "same": _("same")}.get(word, word)
 
 
-def choice(name: str):  # noqa: ANN201 -- a format_func for a widget
+def bound(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``fn`` as a widget's format_func: it speaks the language of the run that made the widget, whichever
+    thread later calls it (Streamlit's test client formats options outside the script's thread)."""
+    lang = i18n.current()
+
+    def shown(v: Any) -> str:
+        with i18n.language(lang):
+            return fn(v)
+    return shown
+
+
+def choice(name: str) -> Callable[[Any], str]:
     """A widget's format_func: each choice of ``name`` as a person reads it."""
-    return lambda v: value(name, v)
+    return bound(lambda v: value(name, v))
 
 
 PRESETS = {"default": N_("default"), "article": N_("article"), "short": N_("short")}
