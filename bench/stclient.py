@@ -68,6 +68,7 @@ class TabStats:
     requests: list[Request] = field(default_factory=list)
     steps: list[tuple[float, int, int]] = field(default_factory=list)   # (time, step, total)
     errors: list[str] = field(default_factory=list)
+    bytes: list[int] = field(default_factory=list)             # websocket bytes of each fragment run
     replica: str = "-"                                          # X-RNNX-Replica of the page load
     opened: float | None = None                                 # seconds to the first full run's end
 
@@ -95,6 +96,8 @@ class Tab:
         self._drawn = True                                       # this fragment run's status line arrived
         self._full_started = False                               # a full run began, its page not yet drawn
         self._closing = False
+        self._run_bytes = 0                                      # bytes since the last run started
+        self._in_fragment = False                                # that run was a fragment run (a tick)
 
     # ------------------------------------------------------------------------- public
 
@@ -238,6 +241,7 @@ class Tab:
         why = "websocket closed by the server"
         try:
             async for raw in self._ws:
+                self._run_bytes += len(raw)
                 msg = ForwardMsg()
                 msg.ParseFromString(raw if isinstance(raw, bytes) else raw.encode())
                 self._on_message(msg)
@@ -280,10 +284,14 @@ class Tab:
         if msg.new_session.page_script_hash:
             self._page_hash = msg.new_session.page_script_hash
         if not msg.metadata.run.fragment_ids:                   # a full run: the frontend drops its timers
+            self._in_fragment = False
             self._stop_timers()
             self._drawn = True                                  # (its status line is no tick's redraw)
             self._full_started = True
             return
+        if self._in_fragment:                                   # what the last fragment run sent, in all
+            self.stats.bytes.append(self._run_bytes - len(msg.SerializeToString()))
+        self._in_fragment, self._run_bytes = True, len(msg.SerializeToString())
         now = time.monotonic()                                  # this run answers what was sent before it
         self._pending = self._claimed + self._pending             # a run cut short before its redraw
         self._claimed = [r for r in self._pending if r.sent < now]

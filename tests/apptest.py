@@ -8,13 +8,12 @@ changes to move to another page in the same session, as the navigation does.
 
 from __future__ import annotations
 
-import base64
-import json
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from streamlit.testing.v1 import AppTest
+
+from ui import plotwire
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -58,26 +57,14 @@ def run_of(at: AppTest, exp_id: str) -> Any:
 
 
 def charts(at: AppTest) -> dict[str, dict[str, Any]]:
-    """Every chart on the page: its key → the figure (plotly JSON: data, layout, config)."""
+    """Every chart on the page: its key → the figure the browser holds (plotly JSON: data, layout,
+    config; arrays as lists, read with the app's own wire format, ui/plotwire.py)."""
     out = {}
     for el in at.get("bidi_component"):
         if el.proto.component_name == "rnn_explorer.liveplot":
             chart_key = el.proto.id.split("-", 2)[-1]                  # "$$ID-<hash>-<key>"
-            out[chart_key] = _plain(json.loads(el.proto.bytes))
+            out[chart_key] = plotwire.decode(el.proto.bytes)
     return out
-
-
-def _plain(node: Any) -> Any:
-    """Plotly's JSON with its typed arrays ({"bdata": base64, "dtype": …, "shape": …}) as lists."""
-    if isinstance(node, dict):
-        if "bdata" in node and "dtype" in node:
-            a = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"])
-            shape = node.get("shape")
-            return (a.reshape([int(s) for s in str(shape).split(",")]) if shape else a).tolist()
-        return {k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
 
 
 def uploader(at: AppTest, key: str) -> Any:

@@ -71,6 +71,26 @@ def test_runs_of_a_page_advance_by_the_same_steps_within_the_budget(clock):
     assert [r.snap.step for r in ps.runs.runs] == [11, 11, 11]
 
 
+@pytest.mark.parametrize("speed", ["slow", "normal", "fast", "max"])
+def test_the_speed_spreads_a_short_run_over_its_ticks(clock, speed):
+    ps = page_of(get_experiment("sine").preset("default").replace(epochs=24))    # 240 updates
+    slowed(ps, clock, 1e-5)                               # cheap: the budget would allow them all at once
+    ps.runs.speed = speed
+    done = 0
+    while not ps.runs.done and done < 500:
+        live.tick(ps, seconds=0.3)
+        done += 1
+    # the first tick measures an update (one step), then each takes 240 / ticks steps (max: all the rest)
+    assert ps.runs.first.snap.step == 240 and done == {"slow": 121, "normal": 41, "fast": 11, "max": 2}[speed]
+
+
+def test_the_status_line_rate_counts_steps_between_ticks_not_inside_them(monkeypatch):
+    page = PageRuns("sine", "default", [live.build("sine", get_experiment("sine").preset(), slot=0)])
+    for t, step in [(0.0, 0), (0.5, 10), (1.0, 20), (5.0, 100), (5.5, 110)]:
+        page.pace.append((t, step))
+    assert live.advance_rate(page) == pytest.approx(90 / 4.5)    # the window keeps its last 4 s: 1.0 … 5.5
+
+
 # ----------------------------------------------------------------------------- what a live page affords
 
 def test_the_cost_model_prices_an_update_from_the_shapes():

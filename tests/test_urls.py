@@ -18,7 +18,8 @@ ODD = st.sampled_from(["inf", "-inf", "nan", "1e309", "-1", "0", "", " ", "1e-40
                        "1,2", "%00", "1.01", "5e0"])
 VALUE = st.one_of(ODD, st.integers(-10**12, 10**12).map(str), st.floats(allow_nan=True).map(repr),
                   st.text(max_size=30))
-KNOBS = sorted({k for e in experiment_ids() for k in get_experiment(e).knobs} | {"preset", "compare", "show"})
+KNOBS = sorted({k for e in experiment_ids() for k in get_experiment(e).knobs}
+               | {"preset", "compare", "show", "speed"})
 COMPARED = sorted({k for e in experiment_ids() for k in get_experiment(e).knobs} - {"seed"})
 SPEC = st.builds(lambda k, vs: f"{k}:{','.join(vs)}", st.sampled_from(COMPARED),
                  st.lists(st.one_of(ODD, st.integers(-10**6, 10**6).map(str)), min_size=1, max_size=4))
@@ -121,3 +122,18 @@ def test_unknown_names_in_show_are_said():
     at = open_page("sine", show="nope")
     said = "Ignored show='nope' from the link: not a setting of this page; every setting is shown."
     assert said in notices(at)
+
+
+def test_the_speed_comes_from_the_link_and_goes_back_into_it():
+    at = open_page("sine", speed="slow")
+    assert page_runs(at, "sine").speed == "slow" and at.select_slider(key="speed").value == "slow"
+    at.select_slider(key="speed").set_value("max").run()
+    assert page_runs(at, "sine").speed == "max" and at.query_params["speed"] == "max"
+    at.select_slider(key="speed").set_value("normal").run()
+    assert "speed" not in at.query_params                               # the default is not written
+
+
+def test_an_unknown_speed_is_said_and_dropped():
+    at = open_page("sine", speed="warp")
+    assert "Ignored speed='warp' from the link: expected one of slow, normal, fast, max." in notices(at)
+    assert "speed" not in at.query_params and page_runs(at, "sine").speed == "normal"

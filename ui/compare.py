@@ -17,7 +17,7 @@ from rnn_core.experiments import Experiment
 from rnn_core.i18n import _
 from rnn_core.schema import FIXED, KNOBS, format_value
 
-from . import figures, stepview, words
+from . import figures, live, stepview, words
 from .charts import chart, guarded, key
 from .comparefigs import loss_overlay, metric_overlay, titled
 from .limits import Limits, describe, refusal
@@ -192,7 +192,8 @@ def status(exp: Experiment, page: PageRuns, labels: list[str]) -> None:
     elif page.notice and page.playing:
         box.info(page.notice, icon=":material/play_arrow:")
     lead = max(snaps, key=lambda s: s.step)
-    lines = [f"{MARKS[i % 3]} **{labels[i]}** · " + _run_line(exp, s, page.playing)
+    rate = live.advance_rate(page)                     # lockstep: every run advances at the same rate
+    lines = [f"{MARKS[i % 3]} **{labels[i]}** · " + _run_line(exp, s, page.playing, rate)
              for i, s in enumerate(snaps)]
     box.progress(min(1.0, lead.step / lead.total_steps) if lead.total_steps else 0.0,
                  text=_("step **{step}** / {total}").format(step=i18n.integer(lead.step),
@@ -201,7 +202,7 @@ def status(exp: Experiment, page: PageRuns, labels: list[str]) -> None:
     box.markdown("  \n".join(lines))
 
 
-def _run_line(exp: Experiment, s: Any, playing: bool) -> str:
+def _run_line(exp: Experiment, s: Any, playing: bool, steps_per_sec: float) -> str:
     """"step 120 / 400 · loss 0.01 · validation 0.02 · 900 steps/s" of one run."""
     text = _("step {step} / {total}").format(step=i18n.integer(s.step), total=i18n.integer(s.total_steps))
     text += " · " + _("loss {loss}").format(loss=words.number(s.train_loss))
@@ -209,7 +210,7 @@ def _run_line(exp: Experiment, s: Any, playing: bool) -> str:
         text += f" · {_(exp.val_label)} {words.number(s.val_loss)}"
     if s.stop:
         return text + " · " + _("stopped")
-    rate = _("{rate} steps/s").format(rate=i18n.integer(round(s.steps_per_sec)))
+    rate = _("{rate} steps/s").format(rate=i18n.integer(round(steps_per_sec)))
     return text + (" · " + rate if playing else "")
 
 

@@ -67,10 +67,13 @@ class FairGate:
 
 class Load:
     """The sessions of this process that ticked lately, and the training budget that leaves each its
-    share: all of them together train at most ``share`` of a core at ``rate`` ticks a second."""
+    share: all of them together train at most ``share`` of a core at ``rate`` ticks a second — or, when
+    only a few tick, up to ``solo`` / n each (one person alone gets nearly the whole core; a class of
+    30 shares ``share``, the rest of the core drawing their pages)."""
 
-    def __init__(self, share: float, rate: float, window: float = 2.0) -> None:
+    def __init__(self, share: float, rate: float, window: float = 2.0, solo: float | None = None) -> None:
         self.share, self.rate, self.window = share, rate, window
+        self.solo = share if solo is None else solo          # the share of a session ticking alone
         self._last: dict[int, float] = {}                # id(session's page) → when it last ticked
         self._lock = threading.Lock()
 
@@ -82,7 +85,7 @@ class Load:
             for k in [k for k, t in self._last.items() if now - t > self.window]:
                 del self._last[k]
             n = len(self._last)
-        return min(cap, self.share / (self.rate * n))
+        return min(cap, max(self.share, self.solo / n) / (self.rate * n))
 
     def ticking(self, now: float | None = None) -> int:
         """How many sessions ticked within the window."""

@@ -96,6 +96,29 @@ def preset_widget(exp: Experiment, restore: str | None, fresh: bool) -> str:
     return chosen
 
 
+SPEEDS = {"slow": N_("slow"), "normal": N_("normal"), "fast": N_("fast"), "max": N_("fastest")}
+
+
+def speed_widget(fresh: bool) -> str:
+    """How fast a run is shown (kept in the URL as ``?speed=``): a short run is spread over enough ticks
+    to be watched, or trained as fast as the machine allows."""
+    key = WIDGETS["speed"]
+    link = st.query_params.get("speed") if fresh else None
+    if link in SPEEDS:
+        st.session_state[key] = link
+    elif link is not None:
+        del st.query_params["speed"]
+        session().notices.append(words.ignored("speed", link, _("expected one of {names}").format(
+            names=", ".join(SPEEDS))))
+    st.session_state.setdefault(key, "normal")
+    speed = st.select_slider(
+        _("Speed"), list(SPEEDS), key=key, format_func=words.bound(lambda s: _(SPEEDS[s])),
+        help=_("How fast a run is shown: slow, normal (a short run takes about 20 s), fast, or as fast as "
+               "the machine allows.")) or "normal"
+    urls.keep({"speed": speed}, {"speed": "normal"})
+    return speed
+
+
 def seed_state(values: dict[str, Any]) -> None:
     """Write knob values into session state (only before the knob widgets of this run exist)."""
     for k, v in values.items():

@@ -30,15 +30,19 @@ from .gate import FairGate, Load
 from .knobs import model_summary, needs_rebuild
 from .state import PageRuns, PageState, RunState, page_state, session
 
-TICK_SECONDS = 0.15              # training budget of one tick, shared by the page's runs
+TICK_SECONDS = 0.15              # training budget of a tick that a click started, shared by the page's runs
+SOLO_TICK = 0.45                 # … of a timer's tick at most (a page alone: LOAD shrinks it as others tick)
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
-MIN_TICKS = 40                   # a short run is spread over at least this many ticks (~20 s) to be seen
+SPEEDS = {"slow": 120, "normal": 40, "fast": 10, "max": 1}   # a short run is spread over at least this
+#                                  many ticks to be seen (normal: 40 ticks, ~20 s); "max": as fast as it goes
+RATE_WINDOW = 4.0                # s over which the status line's steps/s is measured
 OVERRUN = 1.5                    # a tick may overrun its budget this much (evaluation, noise) before it owes
 TRAIN_SHARE = 0.3                # of one core: all sessions' training together, at most (ui/gate.py)
+SOLO_SHARE = 0.9                 # … or this much for a session ticking alone (the whole machine for one)
 SWEEP_SECONDS = 0.3              # training per tick while a sweep runs (the page's own runs wait)
 LIVE_UNIT = 0.5                  # s: the longest piece of work (an update, an evaluation) a page may do
 TICK_GATE = FairGate()           # the trainer work of this process takes turns, in arrival order
-LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY)
+LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY, solo=SOLO_SHARE)
 FLUSH_PAUSE = 0.03               # s after a redraw before the run ends (see live_fragment)
 
 
@@ -136,6 +140,7 @@ def handle_flags(page: PageRuns) -> PageRuns:
         else:
             page.notice = _continue(page)
             page.playing = True
+            page.pace.clear()                                # the rate shown counts from now
     if "step" in flags:
         page.playing = False
         page.notice = _continue(page)
@@ -214,11 +219,24 @@ def tick(ps: PageState, seconds: float = TICK_SECONDS) -> None:
         page.debt = max(0.0, page.debt - seconds)
         return
     t0 = time.perf_counter()
-    cap = max(1, -(-max(r.trainer.total_steps for r in page.runs) // MIN_TICKS))
+    ticks = SPEEDS.get(page.speed, SPEEDS["normal"])
+    cap = max(1, -(-max(r.trainer.total_steps for r in page.runs) // ticks))
     advance(page, seconds, cap)
+    page.pace.append((time.monotonic(), page.first.snap.step))
     page.debt = max(0.0, time.perf_counter() - t0 - OVERRUN * seconds)
     if page.done:
         page.playing = False
+
+
+def advance_rate(page: PageRuns) -> float:
+    """Steps per second the page's runs actually advance (over the last RATE_WINDOW s of ticks), not the
+    rate inside a tick's training."""
+    while len(page.pace) > 2 and page.pace[-1][0] - page.pace[1][0] >= RATE_WINDOW:
+        page.pace.popleft()
+    if len(page.pace) < 2:
+        return 0.0
+    (t0, s0), (t1, s1) = page.pace[0], page.pace[-1]
+    return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
 
 def slow_step(page: PageRuns, seconds: float = TICK_SECONDS) -> float | None:
@@ -241,7 +259,7 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
             return
         with TICK_GATE:                                  # one tick at a time in this process
             t0 = time.perf_counter()
-            tick(ps, LOAD.budget(p, TICK_SECONDS) if timer else TICK_SECONDS)
+            tick(ps, LOAD.budget(p, SOLO_TICK) if timer else TICK_SECONDS)
             t1, c1 = time.perf_counter(), time.thread_time()
             draw(p)
             p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))

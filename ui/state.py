@@ -32,7 +32,7 @@ TIMINGS = 200                      # ticks whose timings are kept (bench/ui.py r
 WIDGETS = {                        # widget keys besides the knobs' own names
     "preset": "preset", "compare_knob": "compare_knob", "compare_values": "compare_values",
     "share_present": "share_present", "share_show": "share_show", "upload": "upload",
-    "weights_file": "weights_file", "series_column": "series_column", "lang": "lang_choice",
+    "weights_file": "weights_file", "series_column": "series_column", "lang": "lang_choice", "speed": "speed",
 }
 
 
@@ -87,6 +87,9 @@ class PageRuns:
     notice: str | None = None                               # said once above the status line
     tag: str | None = None                                  # the comparison the runs make, None: one run
     debt: float = 0.0                                       # seconds of training past the budget, to repay
+    speed: str = "normal"                                   # how fast a short run is shown (ui/live.SPEEDS)
+    pace: deque[tuple[float, int]] = field(                 # (time, step) after each tick: the rate shown
+        default_factory=lambda: deque(maxlen=64))
     timings: deque[tuple[float, float, float]] = field(     # seconds: train, draw, draw CPU
         default_factory=lambda: deque(maxlen=TIMINGS))
 
@@ -122,6 +125,17 @@ class PageState:
 
 
 @dataclass
+class Held:
+    """A live chart as this session's browser holds it (ui/liveplot.py sends what changed since)."""
+
+    version: int                   # of the figure sent last
+    spec: dict[str, Any]           # that figure (its dict)
+    page_run: int                  # the full page run it was sent in (a full run resends the whole figure)
+    since: int                     # patches sent since the last whole figure
+    full: int                      # the version of that whole figure (patches apply on top of it)
+
+
+@dataclass
 class Session:
     """Everything of this session that is not a widget's value."""
 
@@ -134,6 +148,8 @@ class Session:
     changed: list[str] = field(default_factory=list)        # knobs the person changed, in order
     notices: list[str] = field(default_factory=list)        # said once at the next run (a toast)
     compare_error: str | None = None                        # why the link's comparison was refused
+    charts: dict[str, Held] = field(default_factory=dict)   # the live charts as the browser holds them
+    page_run: int = 0                                       # full page runs so far (ui/layout.py counts)
 
     def page_state(self, exp_id: str) -> PageState:
         return self.pages.setdefault(exp_id, PageState())

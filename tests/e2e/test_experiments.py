@@ -143,7 +143,7 @@ def test_a_comparison_link_trains_two_runs_side_by_side(app_server: Any, page: A
     assert_no_exception(page)
     train(page)
     key = loss_key(SINE)
-    for name in ("bptt_truncate = 1", "bptt_truncate = full"):
+    for name in ("BPTT truncation = 1", "BPTT truncation = full"):
         n = wait_trace_points(page, key, name, 1)
         wait_trace_points(page, key, name, n)                          # and it keeps growing
     assert "compare=bptt_truncate%3A1%2Cfull" in page.url or "compare=bptt_truncate:1,full" in page.url
