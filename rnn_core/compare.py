@@ -74,8 +74,8 @@ def parse_spec(text: str, exp: Experiment, check: Check | None = None) -> Spec:
                            "{allowed}").format(name=repr(name[:30]), allowed=allowed))
     texts = [t.strip() for t in rest.split(",") if t.strip()]
     if not MIN_RUNS <= len(texts) <= MAX_RUNS:
-        raise ValueError(ngettext("compare: got {n} value(s) of {name}, expected {least} or {most}",
-                                  "compare: got {n} value(s) of {name}, expected {least} or {most}",
+        raise ValueError(ngettext("compare: got {n} value of {name}, expected {least} or {most}",
+                                  "compare: got {n} values of {name}, expected {least} or {most}",
                                   len(texts)).format(n=len(texts), name=name, least=MIN_RUNS, most=MAX_RUNS))
     values = tuple(exp.knob(name).parse(t) for t in texts)
     for v in values:

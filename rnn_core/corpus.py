@@ -22,7 +22,7 @@ from typing import overload
 import numpy as np
 
 from . import memory
-from .i18n import _
+from .i18n import _, ngettext
 from .text import END, MAX_VOCAB, Vocab, corpus_sequences
 
 SPLIT_SEED = 2024               # fixes the train / validation split, whatever the run seed
@@ -92,7 +92,9 @@ def split(seqs: list[str], vocab: Vocab, total: int | None = None) -> Corpus:
         raise ValueError(_("data: the text uses {size} different characters, expected at most {most}").format(
             size=vocab.size, most=MAX_VOCAB))
     if len(seqs) < 2:
-        raise ValueError(_("data: got {n} sequence(s), expected at least 2 names or a longer text").format(
+        raise ValueError(ngettext("data: got {n} sequence, expected at least 2 names or a longer text",
+                                  "data: got {n} sequences, expected at least 2 names or a longer text",
+                                  len(seqs)).format(
             n=len(seqs)))
     ids = vocab.encode("".join(seqs)).astype(np.uint8)            # every character at once; V ≤ 100
     ids.setflags(write=False)

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib import format as npy
 
 from .decoding import MAX_BYTES, size_limit
-from .i18n import N_, _, integer, ngettext
+from .i18n import N_, _, fixed, integer, ngettext
 from .messages import brief, capped_errors, clip
 from .snapshot import Record
 
@@ -60,7 +60,7 @@ def _open_zip(raw: bytes, expected: dict[str, np.ndarray]) -> zipfile.ZipFile:
         z.close()
         raise ValueError(_("weights file: it unpacks to {mb} MB, far more than the current model's weights; "
                            "expected the .npz this app downloads for this model").format(
-            mb=f"{total / 1e6:.1f}"))
+            mb=fixed(total / 1e6)))
     return z
 
 

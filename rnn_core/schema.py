@@ -230,7 +230,7 @@ KNOBS: tuple[Knob, ...] = (
     # ------------------------------------------------------------- training: applied to the running model
     Knob("lr", N_("Learning rate"), "float", "train", LIVE, lo=0.0, hi=10.0, lo_open=True, scale="log",
          ui_hi=1.0, ui_why=N_("beyond 1 every optimizer here diverges at once"), section="training",
-         grid=LR_GRID, help=N_("Step size of each update (log scale).")),
+         grid=LR_GRID, help=N_("How far each update moves the weights along the gradient (log scale).")),
     Knob("optimizer", N_("Optimizer"), "choice", "train", LIVE, choices=("sgd", "momentum", "adam"),
          section="training",
          help=N_("sgd, momentum (SGD with momentum) or adam. A new optimizer starts with empty moments."),
@@ -240,8 +240,8 @@ KNOBS: tuple[Knob, ...] = (
          help=N_("Momentum coefficient μ of the optimizer 'momentum': v ← μ·v + g.")),
     Knob("epochs", N_("Epochs"), "int", "train", LIVE, lo=1, hi=1_000_000, step=1, section="training",
          limit="epochs", suggest=(1, 5, 10, 50, 100, 500),
-         help=N_("Passes over the training data in one block of training; Train on a finished run "
-                 "continues for another block.")),
+         help=N_("Passes over the training data in one block of training; Continue on a finished run "
+                 "trains another block.")),
     Knob("batch_size", N_("Batch size"), "int", "train", LIVE, lo=1, hi=4096, step=1, ui_hi=256,
          ui_why=N_("a larger batch makes one update longer than a live tick"), section="training",
          limit="items", suggest=(1, 4, 16, 32, 64, 128, 256),

@@ -14,7 +14,7 @@ import numpy as np
 from .config import RunConfig
 from .contract import Model
 from .dynamics import Spectrum
-from .i18n import _
+from .i18n import _, number
 from .model import build_model
 from .schema import format_value
 
@@ -51,7 +51,7 @@ class Stop:
 
     def __str__(self) -> str:          # in the current language
         if self.kind == "diverged":
-            return _("the loss became {value} at step {step}").format(value=f"{self.value:.3g}",
+            return _("the loss became {value} at step {step}").format(value=number(self.value, 3),
                                                                        step=self.step)
         if self.kind == "overflow":
             return _("the weights overflowed at step {step}").format(step=self.step)

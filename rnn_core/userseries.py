@@ -154,9 +154,9 @@ def _pick(columns: list[ColumnInfo], header: list[str] | None, column: str | int
         raise ValueError(f"column: got {clip(repr(column))}, expected a column name, a column number or None")
     if isinstance(column, int):
         if not 0 <= column < width:
-            raise ValueError(ngettext("There is no column number {column}: the file has {n} column(s), "
+            raise ValueError(ngettext("There is no column number {column}: the file has {n} column, "
                                       "numbered 0 to {last}.",
-                                      "There is no column number {column}: the file has {n} column(s), "
+                                      "There is no column number {column}: the file has {n} columns, "
                                       "numbered 0 to {last}.", width).format(column=column, n=width,
                                                                             last=width - 1))
         return columns[column]

@@ -128,7 +128,7 @@ def test_train_on_a_finished_run_continues_it() -> None:
     assert state.snap.step == 8 and state.snap.epochs == 8 and state.snap.done
     assert "step **8** / 8 · epoch 8.00 / 8" in at.get("progress")[0].proto.text
     at.slider(key="epochs").set_value(6).run()                  # a knob after the end: said plainly
-    assert any("Epochs 4 → 6: press Train to continue with it." == t.value for t in at.toast)
+    assert any("Epochs 4 → 6: press Continue to go on with it." == t.value for t in at.toast)
 
 
 def test_defaults_restores_the_presets_values_and_keeps_the_page_state() -> None:
@@ -301,7 +301,7 @@ def test_compare_mode_is_left_for_one_run_and_a_bad_spec_says_why() -> None:
     assert len(page_runs(at, "sine").runs) == 1 and "compare" not in at.query_params
     assert any(t.value == "One run again, step 0." for t in at.toast)
     bad = open_page("sine", compare="lr:0.1")
-    want = "compare: got 1 value(s) of lr, expected 2 or 3. Showing one run."
+    want = "compare: got 1 value of lr, expected 2 or 3. Showing one run."
     assert [e.value for e in bad.error] == [want]
     assert len(page_runs(bad, "sine").runs) == 1 and not bad.exception
 

@@ -91,7 +91,7 @@ def test_compare_table_and_bad_spec(capsys):
     assert out[0].split() == ["run", "hidden_size", "final", "loss", "rmse", "steps", "seconds", "stopped"]
     assert [line.split()[:2] for line in out[1:]] == [["1", "2"], ["2", "8"]]
     assert refused(capsys, "compare", "elman", "--vary", "hidden_size=8") == (
-        "error: --vary: got 1 value(s) of hidden_size, expected 2 or 3")
+        "error: --vary: got 1 value of hidden_size, expected 2 or 3")
 
 
 def test_json_is_strict_when_a_run_diverges(capsys):

@@ -57,8 +57,8 @@ def test_a_400_digit_value_is_refused_in_words_not_as_an_overflow() -> None:
     ("nope:1,2", "'nope' is not a setting this page can compare"),
     ("seed:1,2", "'seed' is not a setting this page can compare"),
     ("lag:5,10", "'lag' is not a setting this page can compare"),          # not a knob of the sine page
-    ("lr:0.1", "got 1 value(s) of lr, expected 2 or 3"),
-    ("lr:1,0.1,0.01,0.001", "got 4 value(s) of lr, expected 2 or 3"),
+    ("lr:0.1", "got 1 value of lr, expected 2 or 3"),
+    ("lr:1,0.1,0.01,0.001", "got 4 values of lr, expected 2 or 3"),
     ("hidden_size:8,99999", "hidden_size: got 99999, expected an integer >= 1 and <= 4096"),
     ("clip_mode:off,off", "the values of clip_mode repeat (off, off)"),
     ("bptt_truncate", "expected knob:value1,value2[,value3]"),

@@ -97,7 +97,7 @@ def test_run_time_messages_are_translated_whole_with_their_fields_filled(marked:
         "«bptt_truncate: got 0, expected ««an integer >= 1 and <= 100000», or 'full'»»")
     assert _refusal(schema.parse, "hidden_size", "9" * 400).startswith(
         f"«hidden_size: got «{'9' * 28}… (400 characters)», expected")
-    assert _refusal(parse_spec, "lr:0.1", sine) == "«compare: got 1 value(s) of lr, expected 2 or 3»"
+    assert _refusal(parse_spec, "lr:0.1", sine) == "«compare: got 1 value of lr, expected 2 or 3»"
     assert _refusal(load_weights, b"", {}) == (
         "«weights file: got an empty file, expected a .npz saved by this app»")
     assert _refusal(read_series, b"x\n" + b"1\n" * 5) == (
@@ -108,7 +108,7 @@ def test_run_time_messages_are_translated_whole_with_their_fields_filled(marked:
 def test_english_stays_the_default(marked: None) -> None:
     with i18n.language("en"):
         assert _refusal(schema.parse, "lr", "0") == "lr: got 0.0, expected a finite number > 0 and <= 10"
-        assert str(Stop("diverged", 3, float("inf"))) == "the loss became inf at step 3"
+        assert str(Stop("diverged", 3, float("inf"))) == "the loss became ∞ at step 3"
     weights = {"W": np.zeros((2, 2))}
     with i18n.language("en"):
         assert _refusal(load_weights, b"PK", weights).startswith("weights file: not a .npz archive")

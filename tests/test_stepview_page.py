@@ -56,7 +56,8 @@ def test_step_marks_what_changed_and_the_slider_picks_the_step() -> None:
 def test_compare_mode_has_one_strip_per_run_at_the_same_step() -> None:
     at = opened("sine", compare="bptt_truncate:1,full")
     shown = charts(at)
-    assert {"sine-box-forward", "sine-box-forward-1", "sine-box-backward", "sine-box-backward-1"} <= set(shown)
+    assert {"sine-box-forward", "sine-box-forward-1", "sine-box-backward",
+            "sine-box-backward-1"} <= set(shown)
     runs = page_runs(at, "sine").runs
     assert [r.box[2].t for r in runs] == [49, 49] and [r.box[2].bptt_truncate for r in runs] == [1, None]
 

@@ -128,7 +128,7 @@ def test_divergence_stops_with_a_reason_and_keeps_last_good_weights():
     snap = tr.run(steps=50)
     assert tr.done and snap.done and snap.stop is not None
     assert (snap.stop.kind, snap.stop.step) == ("diverged", 1)
-    assert snap.stop_reason == "the loss became inf at step 1"
+    assert snap.stop_reason == "the loss became ∞ at step 1"
     assert snap.step == 0 and snap.total_steps == 160, "the failed batch is not counted as a step"
     assert all(np.all(np.isfinite(p)) for p in tr.model.get_params().values())
     assert tr.run(steps=5).step == snap.step

@@ -75,7 +75,8 @@ def spec_widget(exp: Experiment, lim: Limits, fresh: bool) -> Spec | None:
         ss[knob_key] = NONE
     with st.expander(_("Compare runs"), expanded=ss[knob_key] != NONE, icon=":material/compare_arrows:"):
         name = st.selectbox(_("Setting to compare"), names, key=knob_key,
-                            format_func=lambda k: _("— one run —") if k == NONE else words.label(k),
+                            format_func=words.bound(
+                                lambda k: _("— one run —") if k == NONE else words.label(k)),
                             help=_("Two or three runs that differ only in this setting, trained in lockstep "
                                    "from the same seed (same data order, same first weights where the shapes "
                                    "allow)."))

@@ -13,6 +13,7 @@ from rnn_core.i18n import N_, _
 
 from .figures import stop_marker
 from .plotstyle import (
+    HEIGHT,
     MAX_DECADES,
     empty_figure,
     fill,
@@ -24,8 +25,10 @@ from .plotstyle import (
     positive,
     scale_histories,
     step_range,
+    wrap,
 )
 
+NARROW_TITLE, NARROW_AXIS = 30, 24     # characters (CJK: two) that fit a third of the width: title, axis
 RUN_COLORS = ("#1f77b4", "#e8710a", "#8e44ad")       # blue, orange, purple: run 1, 2, 3
 
 
@@ -108,7 +111,19 @@ def titled(fig: Any, label: str, i: int) -> dict[str, Any]:
     what the charts show, each title which run)."""
     spec = fig.to_plotly_json()
     title = dict(spec["layout"].get("title") or {})
-    title["text"] = f"<span style='color:{run_color(i)}'>■ {label}</span>"
+    lines = wrap("■ " + label, NARROW_TITLE).split("<br>")              # a third of the width
+    title["text"] = "<br>".join(f"<span style='color:{run_color(i)}'>{line}</span>" for line in lines)
     title["subtitle"] = {"text": ""}
-    spec["layout"] = {**spec["layout"], "title": title}
+    layout = {**spec["layout"], "title": title}
+    if len(lines) > 1:        # room for the second line above the plot; plotly grows a title upwards
+        margin = dict(layout.get("margin") or {})
+        layout["margin"] = {**margin, "t": margin.get("t", 56) + 18 * (len(lines) - 1)}
+        title["y"] = 1 - 20 * (len(lines) - 1) / layout.get("height", HEIGHT) - 0.02
+    for axis in ("xaxis", "yaxis"):
+        ax = dict(layout.get(axis) or {})
+        text = ((ax.get("title") or {}).get("text") or "").replace("<br>", " ")
+        if text:
+            ax["title"] = {**ax["title"], "text": wrap(text, NARROW_AXIS)}
+            layout[axis] = ax
+    spec["layout"] = layout
     return spec

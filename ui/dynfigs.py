@@ -44,7 +44,7 @@ def _eigen_plane(sp: Any) -> go.Figure:
                     hovertemplate=_("λ = %{x:.3f} %{y:+.3f}i<extra>Jacobian</extra>"))
     top = float(np.max(np.abs(j))) if j.size else float("nan")
     sub = (_("Jacobian's largest |λ| {value}: inside, the gradient fades") if top < 1 else   # fits a
-           _("Jacobian's largest |λ| {value}: outside, it can grow"))                       # half chart
+           _("Jacobian's largest |λ| {value}: outside, the gradient can grow"))
     sub = sub.format(value=number(round(top, 2), 6))                   # two decimals, as "0.89"
     return make_figure([circle, ew, ej], _("Eigenvalues against the unit circle"), _("real part"),
                        _("imaginary part"), uirevision="spectrum", subtitle=sub,

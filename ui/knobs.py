@@ -87,8 +87,11 @@ def preset_widget(exp: Experiment, restore: str | None, fresh: bool) -> str:
             names=", ".join(exp.presets))))
     if ss.get(key) not in exp.presets:
         ss.pop(key, None)                                          # another page's preset name
-    chosen = st.radio(_("Preset"), exp.presets, key=key, horizontal=True, format_func=words.preset,
+    chosen = st.radio(_("Preset"), exp.presets, key=key, horizontal=True,
+                      format_func=words.bound(words.preset),
                       on_change=request_defaults, help=_(exp.preset_help))
+    st.button(_("Defaults"), key="defaults", icon=":material/settings_backup_restore:",
+              on_click=request_defaults, help=_("Every knob back to the preset's value."))
     urls.keep({"preset": chosen}, {"preset": exp.presets[0]})
     return chosen
 
@@ -146,7 +149,7 @@ def render_knobs(exp: Experiment, preset: str, lim: Limits, compared: str | None
 def _help(exp: Experiment, name: str) -> str:
     knob = exp.knob(name)
     how = {"live": _("Applied to the running model."), "rebuild": _("Changing it builds a new model.")}
-    why = (" " + _("The app stops at {top}: {why}.").format(top=knob.format(knob.widget_hi),
+    why = (" " + _("The widget goes up to {top}: {why}.").format(top=knob.format(knob.widget_hi),
                                                              why=_(knob.ui_why)) if knob.ui_why else "")
     return f"{_(knob.help)} {how.get(knob.applies, '')}{why}"
 
@@ -172,7 +175,8 @@ def _widget(exp: Experiment, name: str, default: Any, lim: Limits, v: dict[str, 
         return make(label, knob.choices, index=index, format_func=words.choice(name), **extra, **common)
     if kind in ("grid", "steps"):
         fmt = words.number if kind == "grid" else (lambda x: words.value(name, from_widget(knob, x)))
-        return st.select_slider(label, lim.options(knob), value=default, format_func=fmt, **common)
+        return st.select_slider(label, lim.options(knob), value=default, format_func=words.bound(fmt),
+                                **common)
     common["bind"] = "query-params"
     if kind == "number":
         return st.number_input(label, int(lo), int(knob.hi), value=int(default), step=1, **common)

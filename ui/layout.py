@@ -28,10 +28,12 @@ from .lesson import lesson
 from .limits import Limits, limits, limits_for
 from .mpa import through_app
 from .panels import Panels, panels_for, prediction_figures
+from .plotstyle import text_width
 from .state import PageRuns, RunState, session
 from .transfer import downloads
 from .uploads import UserData, data_picker
 
+LONG_LABEL = 18                          # characters of a metric's label that fit a third of a half width
 # Streamlit's roomy defaults push the charts below a 720 px screen: less padding above the title and
 # between the header rows (the sidebar and the charts keep theirs).
 COMPACT_CSS = """<style>
@@ -258,6 +260,9 @@ def metrics_panel(state: RunState) -> None:
     s, exp = state.snap, get_experiment(state.exp_id)
     with st.container(height=CHART_HEIGHT, border=True):
         st.markdown(_("**Metrics now**"))
-        numbers = {k: v for k, v in s.metrics.items() if isinstance(v, (int, float))}
-        for col, (k, v) in zip(st.columns(max(len(numbers), 1)), numbers.items(), strict=False):
-            col.metric(words.metric(exp, k), words.number(v))
+        numbers = {words.metric(exp, k): v for k, v in s.metrics.items() if isinstance(v, (int, float))}
+        per_row = 1 if max(map(text_width, numbers), default=0) > LONG_LABEL else max(len(numbers), 1)
+        items = list(numbers.items())                           # a long label (Russian) gets a row of its own
+        for row in range(0, len(items), per_row):
+            for col, (label, v) in zip(st.columns(per_row), items[row:row + per_row], strict=False):
+                col.metric(label, words.number(v))

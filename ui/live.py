@@ -27,7 +27,7 @@ from rnn_core.trainer import Trainer
 
 from . import words
 from .gate import FairGate, Load
-from .knobs import model_summary, needs_rebuild, request_defaults
+from .knobs import model_summary, needs_rebuild
 from .state import PageRuns, PageState, RunState, page_state, session
 
 TICK_SECONDS = 0.15              # training budget of one tick, shared by the page's runs
@@ -112,7 +112,7 @@ def sync(page: PageRuns, runs: list[RunConfig], preset: str, data: Any = None,
                 state.snap = state.trainer.snapshot()       # totals and the end of the run may have moved
     if not applied:
         return page, None
-    when = _("press Train to continue with it") if was_done else _("applied to the running model")
+    when = _("press Continue to go on with it") if was_done else _("applied to the running model")
     return page, f"{words.changes(applied)}: {when}."
 
 
@@ -164,7 +164,8 @@ def _continue(page: PageRuns) -> str | None:
 
 
 def controls(page: PageRuns, row: Any) -> None:
-    """Train / Pause, Step, Reset and Defaults, into ``row`` (a horizontal container)."""
+    """Train / Pause, Step and Reset, into ``row`` (a horizontal container; Defaults sits by the preset in
+    the sidebar, so the row fits 1280 px in every language)."""
     ended = page.done and not page.playing
     label = _("Pause") if page.playing else _("Continue") if ended else _("Train")
     pressed = row.button(label, key="train_toggle", type="primary",
@@ -176,8 +177,6 @@ def controls(page: PageRuns, row: Any) -> None:
                           args=(page.exp_id, "step"), help=_("One optimizer update."))
     pressed |= row.button(_("Reset"), key="reset", icon=":material/restart_alt:", on_click=request,
                           args=(page.exp_id, "reset"), help=_("New weights, step 0, the same settings."))
-    row.button(_("Defaults"), key="defaults", icon=":material/settings_backup_restore:",
-               on_click=request_defaults, help=_("Every knob back to the preset's value."))
     heard, session().click_heard = session().click_heard, False
     if pressed and not heard:
         # a click whose callback never ran: it reached a new session (the server restarted and the

@@ -20,6 +20,7 @@ SCALE = 1.35                      # chart fonts, lines and markers in presenter 
 PRESENT_CSS = """<style>
 html { font-size: 19px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+.st-key-page_header [data-testid="stCaptionContainer"] { margin-top: 0.2rem; }
 </style>"""
 
 
@@ -99,7 +100,7 @@ def share(exp: Experiment) -> None:
                     help=_("Larger text and charts, the sidebar folded away: readable from the back of a "
                            "room."))
         st.multiselect(_("Show only these knobs"), list(exp.knobs), key=WIDGETS["share_show"],
-                       default=list(shown(exp) or ()), format_func=words.label,
+                       default=list(shown(exp) or ()), format_func=words.bound(words.label),
                        help=_("The others keep this setup's values and are not shown."))
         st.code(share_link(exp), language=None, wrap_lines=True)
         st.caption(_("Copy it with the button in the box's corner."))

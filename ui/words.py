@@ -7,7 +7,7 @@ only composes them, so one name is worded the same everywhere: widgets, toasts, 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from rnn_core.experiments import Experiment, find_knob
 from rnn_core.i18n import N_, _, ngettext
 from rnn_core.snapshot import Change, Stop
 
-DIVERGED_HINT = N_("Lower the learning rate or turn on gradient clipping, then press Train to go on from "
+DIVERGED_HINT = N_("Lower the learning rate or turn on gradient clipping, then press Continue to go on from "
                    "the last point drawn before it, or Reset for new weights.")
 
 
@@ -42,9 +42,20 @@ def none_word(word: str) -> str:
     return {"full": _("full"), "same": _("same")}.get(word, word)
 
 
-def choice(name: str):  # noqa: ANN201 -- a format_func for a widget
+def bound(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``fn`` as a widget's format_func: it speaks the language of the run that made the widget, whichever
+    thread later calls it (Streamlit's test client formats options outside the script's thread)."""
+    lang = i18n.current()
+
+    def shown(v: Any) -> str:
+        with i18n.language(lang):
+            return fn(v)
+    return shown
+
+
+def choice(name: str) -> Callable[[Any], str]:
     """A widget's format_func: each choice of ``name`` as a person reads it."""
-    return lambda v: value(name, v)
+    return bound(lambda v: value(name, v))
 
 
 PRESETS = {"default": N_("default"), "article": N_("article"), "short": N_("short")}
@@ -84,7 +95,7 @@ def and_list(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) < 2:
         return "".join(items)
-    return _("{first} and {last}").format(first=", ".join(items[:-1]), last=items[-1])
+    return _("{first} and {last}").format(first=_(", ").join(items[:-1]), last=items[-1])
 
 
 def names(ns: Sequence[str]) -> str:
@@ -98,7 +109,7 @@ def stop(s: Stop) -> str:
         return _("Training diverged: {why}. The plots show the last good step. {hint}").format(
             why=s, hint=_(DIVERGED_HINT))
     return _("Training stopped: {why}. The plots show the last good step. Lower the learning rate or turn "
-             "on gradient clipping, then press Train to go on, or Reset.").format(why=s)
+             "on gradient clipping, then press Continue to go on, or Reset.").format(why=s)
 
 
 def steps(n: int) -> str:

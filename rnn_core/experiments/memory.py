@@ -141,7 +141,7 @@ class MemoryExperiment(Experiment):
                      "short: lag 5, where the plain RNN learns too.")
     metrics = (Metric("accuracy", N_("accuracy"), better="higher"),
                Metric("chance", N_("chance (1/K)"), better=""),
-               Metric("grad_reach", N_("reach (log10)"), better=""))   # ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖
+               Metric("grad_reach", N_("gradient reach (log10)"), better=""))   # ‖∂L/∂h_first‖ / ‖∂L/∂h_last‖
     val_label = N_("held-out")
     task_knobs = (LAG,)
     chance = 1.0 / K

@@ -33,8 +33,9 @@ _FRESH = """(sel) => { const all = [...document.querySelectorAll(sel)];
   return all.find(e => !e.closest("[data-stale='true']")) || all[0] || null; }"""
 # JS: [step, total] from the status line, null before it is drawn
 STEP_JS = f"""() => {{ const el = ({_FRESH})(".st-key-status, [data-testid='stProgress']");
-  const m = el && /step\\s+([\\d,]+)\\s*\\/\\s*([\\d,]+)/.exec(el.innerText);
-  return m ? [parseInt(m[1].replace(/,/g, ''), 10), parseInt(m[2].replace(/,/g, ''), 10)] : null; }}"""
+  const m = el && /(\\d[\\d,\\u00a0 ]*)\\s*\\/\\s*(\\d[\\d,\\u00a0 ]*)/.exec(el.innerText);   // any language
+  const n = t => parseInt(t.replace(/[^\\d]/g, ''), 10);
+  return m ? [n(m[1]), n(m[2])] : null; }}"""
 # JS: the status line's text, null before it is drawn
 STATUS_JS = f"""() => {{ const el = ({_FRESH})(".st-key-status, [data-testid='stProgress']");
   return el ? el.innerText : null; }}"""

@@ -83,4 +83,4 @@ def test_the_step_slider_moves_inside_the_box_while_training(app_server: Any, pa
     page.wait_for_function(f"() => ({title})().endsWith('t = 44')")
     got = sample_charts(page, keys, 3.0)
     assert wait_step(page, ">", first) > first, "the run did not advance"
-    assert got["bad"] <= BAD_SHARE_MAX, f"{100 * got['bad']:.1f} % of {got['n']} samples had a chart not drawn"
+    assert got["bad"] <= BAD_SHARE_MAX, f"{100 * got['bad']:.1f} % of {got['n']} samples: a chart not drawn"

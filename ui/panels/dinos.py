@@ -98,7 +98,9 @@ def probe(state: RunState) -> None:
 def prefix_probs(state: RunState) -> None:
     """Type the start of a name; see what the model thinks comes next."""
     prefix = st.text_input(_("Start of a name"), key="prefix", max_chars=30, bind="query-params",
-                           placeholder=_("e.g. tyranno"), help=_("Letters a–z; empty = the first letter."))
+                           placeholder=_("e.g. tyranno"),
+                           help=_("Letters a–z; left empty, it shows what the model expects as a "
+                                  "name's first letter."))
     vocab = state.view.vocab
     clean = "".join(c for c in prefix.lower() if c in vocab.chars and c != "\n")
     if clean != prefix.lower():

@@ -68,7 +68,7 @@ def sweep_figure(rows: list[dict[str, Any]], chance: float | None, metric: str =
     xt = _("lag (steps between the symbol and the question)")
     if not rows:
         return empty_figure(title, xt, yt, uirevision="sweep", x_range=(0, max(SWEEP_LAGS) + 5),
-                            text=_("Press Sweep"))
+                            text=_("Press Sweep accuracy against lag"))
     traces = []
     for i, cell in enumerate(SWEEP_CELLS):
         mine = sorted((r["lag"], r[f"{metric}_median"]) for r in rows if r["cell"] == cell)
