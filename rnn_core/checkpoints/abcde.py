@@ -29,7 +29,8 @@ def _which_all_right(m: Mapping[str, float]) -> str:
 
 
 OPTIMIZER = Checkpoint(
-    id="abcde-optimizer", page=PAGE, setup="preset=article&compare=optimizer:sgd,adam",
+    id="abcde-optimizer", page=PAGE, title=N_("SGD or Adam?"),
+    setup="preset=article&compare=optimizer:sgd,adam",
     question=N_("Plain SGD against Adam, both at learning rate 0.01 for 100 epochs: which one gets all "
                 "five next letters right?"),
     choices=(Choice("a", N_("Adam only")), Choice("b", N_("SGD only")), Choice("c", N_("both")),
@@ -53,7 +54,8 @@ def _how_many(m: Mapping[str, float]) -> str:
 
 
 ONE_UNIT = Checkpoint(
-    id="abcde-one-unit", page=PAGE, setup="preset=article&compare=hidden_size:1,3",
+    id="abcde-one-unit", page=PAGE, title=N_("One hidden unit"),
+    setup="preset=article&compare=hidden_size:1,3",
     question=N_("One hidden unit against the article's three: after 100 epochs, how many of the five "
                 "letters does the one-unit network get right?"),
     choices=(Choice("a", N_("all five")), Choice("b", N_("two to four")), Choice("c", N_("one or none"))),
@@ -78,7 +80,8 @@ def _same_or_which(m: Mapping[str, float]) -> str:
 
 
 TRUNCATE = Checkpoint(
-    id="abcde-truncate", page=PAGE, setup="preset=article&compare=bptt_truncate:1,full",
+    id="abcde-truncate", page=PAGE, title=N_("Truncated to one step"),
+    setup="preset=article&compare=bptt_truncate:1,full",
     question=N_("Truncate BPTT to one step, against full BPTT: how does the loss curve change?"),
     choices=(Choice("a", N_("not at all: the two curves are one")),
              Choice("b", N_("the truncated run learns more slowly")),
@@ -97,7 +100,8 @@ def _certainty(runs: Sequence[Run]) -> Measured:
 
 
 CERTAINTY = Checkpoint(
-    id="abcde-certainty", page=PAGE, setup="preset=article",
+    id="abcde-certainty", page=PAGE, title=N_("How sure is it?"),
+    setup="preset=article",
     question=N_("The article's network (three units, Adam at 0.01, 100 epochs) gets every letter right. "
                 "How much of the probability does it give “b” after “a”?"),
     guess_range=(0.0, 1.0, 0.05), guess_unit=N_("of the probability"),

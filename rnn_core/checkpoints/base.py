@@ -77,6 +77,15 @@ class Until:
         if self.kind not in UNTIL_KINDS or self.step < 0:
             raise ValueError(f"until: got {self.kind!r}, step {self.step}, expected one of {UNTIL_KINDS}")
 
+    def reached(self, runs: Sequence[Any]) -> bool:
+        """Whether runs (trainers or snapshots: ``done``, ``step``, ``stop``) are where the answer is
+        revealed."""
+        if all(r.done for r in runs):
+            return True
+        if self.kind == "step":
+            return all(r.done or r.step >= self.step for r in runs)
+        return self.kind == "stop" and any(r.stop is not None for r in runs)
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -94,6 +103,7 @@ class Checkpoint:
 
     id: str                            # stable, e.g. "sine-clip"
     page: str                          # the experiment's id
+    title: str                         # N_("…"): a few words that name it in the course
     setup: str                         # the URL query the page opens with
     question: str                      # N_("…")
     measure: Callable[[Sequence[Run]], Measured]          # the runs → named numbers

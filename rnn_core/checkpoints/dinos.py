@@ -30,7 +30,8 @@ def _by_gap(m: Mapping[str, float]) -> str:
 
 
 HIDDEN = Checkpoint(
-    id="dinos-hidden", page=PAGE, setup="compare=hidden_size:4,50",
+    id="dinos-hidden", page=PAGE, title=N_("Four units or fifty?"),
+    setup="compare=hidden_size:4,50",
     question=N_("Four hidden units against fifty: how do their validation losses end after 35 epochs?"),
     choices=(Choice("a", N_("about the same (within 0.1 nats per character)")),
              Choice("b", N_("four units worse by more than 0.1")),
@@ -43,7 +44,8 @@ HIDDEN = Checkpoint(
                  "character, fifty at {fifty_val}."))
 
 TRUNCATE = Checkpoint(
-    id="dinos-truncate", page=PAGE, setup="compare=bptt_truncate:1,full",
+    id="dinos-truncate", page=PAGE, title=N_("Truncated to one step"),
+    setup="compare=bptt_truncate:1,full",
     question=N_("Truncate BPTT to one step: each error now trains only the step that made it. How much "
                 "worse than full BPTT does the validation loss end?"),
     choices=(Choice("a", N_("barely: within 0.1 nats per character")),
@@ -69,7 +71,8 @@ def _turned(m: Mapping[str, float]) -> str:
 
 
 OVERFIT = Checkpoint(
-    id="dinos-overfit", page=PAGE, setup="batch_size=8",
+    id="dinos-overfit", page=PAGE, title=N_("Smaller batches"),
+    setup="batch_size=8",
     question=N_("Batches of 8 names instead of 32: four times as many updates per epoch. In the last "
                 "epochs, what does the validation loss do?"),
     choices=(Choice("a", N_("it keeps falling, like the training loss")),
@@ -98,7 +101,8 @@ def _after_name(m: Mapping[str, float]) -> str:
 
 
 END_OF_NAME = Checkpoint(
-    id="dinos-end", page=PAGE, setup="preset=default",
+    id="dinos-end", page=PAGE, title=N_("Where does a name end?"),
+    setup="preset=default",
     question=N_("After training, the network reads “tyrannosaurus” letter by letter. Having read the whole "
                 "name, which character does it find most likely next?"),
     choices=(Choice("a", N_("⏎, the end of the name")), Choice("b", N_("a letter: the name goes on")),

@@ -29,7 +29,8 @@ def _lower(m: Mapping[str, float]) -> str:
 
 
 TRUNCATE = Checkpoint(
-    id="elman-truncate", page=PAGE, setup="compare=bptt_truncate:1,full",
+    id="elman-truncate", page=PAGE, title=N_("Truncation, whole sequences"),
+    setup="compare=bptt_truncate:1,full",
     question=N_("The whole sequence per update, the gradient cut after one step against full BPTT "
                 "through the 20 points: which ends with the lower RMSE after 300 updates?"),
     choices=(Choice("a", N_("truncated to one step")), Choice("b", N_("full BPTT")),
@@ -48,7 +49,8 @@ def _one_or_more(m: Mapping[str, float]) -> str:
 
 
 ONE_UNIT = Checkpoint(
-    id="elman-one-unit", page=PAGE, setup="compare=hidden_size:1,16",
+    id="elman-one-unit", page=PAGE, title=N_("One context unit"),
+    setup="compare=hidden_size:1,16",
     question=N_("One context unit against sixteen: where does the one-unit network's RMSE end after 300 "
                 "updates?"),
     choices=(Choice("a", N_("as low as sixteen units' (within 2×)")),
@@ -72,7 +74,8 @@ def _same_or_which(m: Mapping[str, float]) -> str:
 
 
 POINT_BY_POINT = Checkpoint(
-    id="elman-point-by-point", page=PAGE, setup="preset=article&compare=bptt_truncate:1,full",
+    id="elman-point-by-point", page=PAGE, title=N_("Point by point"),
+    setup="preset=article&compare=bptt_truncate:1,full",
     question=N_("The article updates after every single point. Does letting the gradient flow back all "
                 "the way (full BPTT instead of one step) change its result?"),
     choices=(Choice("a", N_("no: the two runs are identical")), Choice("b", N_("yes: full BPTT ends lower")),
@@ -98,7 +101,8 @@ def _diverged(m: Mapping[str, float]) -> str:
 
 
 LEARNING_RATE = Checkpoint(
-    id="elman-lr", page=PAGE, setup="preset=article&compare=lr:0.05,0.5", until=Until("stop"),
+    id="elman-lr", page=PAGE, title=N_("Ten times the step"),
+    setup="preset=article&compare=lr:0.05,0.5", until=Until("stop"),
     question=N_("Ten times the article's step: plain SGD at learning rate 0.5 against 0.05, one point per "
                 "update. What happens to the run at 0.5?"),
     choices=(Choice("a", N_("it learns faster and ends lower")),

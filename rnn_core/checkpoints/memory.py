@@ -29,7 +29,8 @@ def _orders(runs: Sequence[Run]) -> Measured:
 
 
 ORDERS = Checkpoint(
-    id="memory-orders", page=PAGE, setup="w_hh_scale=0.7", until=BEFORE,
+    id="memory-orders", page=PAGE, title=N_("Orders of magnitude lost"),
+    setup="w_hh_scale=0.7", until=BEFORE,
     question=N_("Before the first update, W_hh is 0.7 times an orthogonal matrix (γ = 0.7). Over the 50 "
                 "steps of the lag, how many orders of magnitude does the gradient lose on its way back to "
                 "the first step?"),
@@ -52,7 +53,8 @@ def _most_lost(m: Mapping[str, float]) -> str:
 
 
 GATED_START = Checkpoint(
-    id="memory-gated-start", page=PAGE, setup="compare=cell:rnn,lstm,gru", until=BEFORE,
+    id="memory-gated-start", page=PAGE, title=N_("Gated cells before training"),
+    setup="compare=cell:rnn,lstm,gru", until=BEFORE,
     question=N_("Before any training, at lag 50: which cell's gradient loses the most orders of magnitude "
                 "on its way back to the first step?"),
     choices=(Choice("a", N_("the plain RNN")), Choice("b", N_("the LSTM")), Choice("c", N_("the GRU"))),
@@ -77,7 +79,8 @@ def _which_learned(m: Mapping[str, float]) -> str:
 
 
 GRU_LR = Checkpoint(
-    id="memory-gru-lr", page=PAGE, setup="cell=gru&compare=lr:0.005,0.02",
+    id="memory-gru-lr", page=PAGE, title=N_("The GRU's learning rate"),
+    setup="cell=gru&compare=lr:0.005,0.02",
     question=N_("The GRU at lag 50, learning rate 0.005 against 0.02: which one learns to name the first "
                 "symbol (accuracy 0.9 or more)?"),
     choices=(Choice("a", N_("only lr 0.005")), Choice("b", N_("only lr 0.02")), Choice("c", N_("both")),
@@ -103,7 +106,8 @@ def _which_reaches(m: Mapping[str, float]) -> str:
 
 
 CLIP = Checkpoint(
-    id="memory-clip", page=PAGE, setup="w_hh_scale=0.7&compare=clip_mode:off,norm",
+    id="memory-clip", page=PAGE, title=N_("What clipping cannot do"),
+    setup="w_hh_scale=0.7&compare=clip_mode:off,norm",
     question=N_("At γ = 0.7 the gradient from the first step starts about 9 orders of magnitude below the "
                 "last. Train with clipping off and on (norm 1): at the end, does either run's gradient "
                 "reach the first step within 3 orders?"),

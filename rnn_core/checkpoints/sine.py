@@ -27,7 +27,7 @@ def _lower(m: Mapping[str, float]) -> str:
 
 
 ACTIVATION = Checkpoint(
-    id="sine-activation", page=PAGE,
+    id="sine-activation", page=PAGE, title=N_("Sigmoid or tanh?"),
     setup="preset=article&init=default&lr=0.01&compare=activation:sigmoid,tanh",
     question=N_("The article's settings with a sane start (Xavier / orthogonal weights, learning rate "
                 "0.01), sigmoid against tanh: which ends with the lower validation RMSE after 25 epochs?"),
@@ -53,7 +53,8 @@ def _which_diverged(m: Mapping[str, float]) -> str:
 
 
 CLIP = Checkpoint(
-    id="sine-clip", page=PAGE, setup="optimizer=sgd&lr=0.2&clip=1&compare=clip_mode:off,norm",
+    id="sine-clip", page=PAGE, title=N_("Clipping against divergence"),
+    setup="optimizer=sgd&lr=0.2&clip=1&compare=clip_mode:off,norm",
     question=N_("Plain SGD at learning rate 0.2, gradient clipping off against on (the global norm "
                 "scaled down to at most 1): which run diverges?"),
     choices=(Choice("a", N_("only the one without clipping")), Choice("b", N_("only the clipped one")),
@@ -78,7 +79,8 @@ def _learned(m: Mapping[str, float]) -> str:
 
 
 TRUNCATE = Checkpoint(
-    id="sine-truncate", page=PAGE, setup="compare=bptt_truncate:1,full",
+    id="sine-truncate", page=PAGE, title=N_("Truncated to one step"),
+    setup="compare=bptt_truncate:1,full",
     question=N_("Truncate BPTT to one step, against full BPTT: each window's error now reaches only the "
                 "last of its 50 steps. Does the truncated run still learn to predict the next value?"),
     choices=(Choice("a", N_("yes: its RMSE ends below 0.02")),
@@ -100,7 +102,8 @@ def _free(runs: Sequence[Run]) -> Measured:
 
 
 FREE_RUN = Checkpoint(
-    id="sine-free-run", page=PAGE, setup="preset=article&init=default&lr=0.01",
+    id="sine-free-run", page=PAGE, title=N_("Running free"),
+    setup="preset=article&init=default&lr=0.01",
     question=N_("This sigmoid network predicts the next value with an RMSE of about 0.01, each time from "
                 "50 true values. Run it free for 50 steps (“Inside one step”, free-running): each "
                 "prediction is fed back as the next input. What RMSE does the free run reach?"),

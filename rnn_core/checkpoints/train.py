@@ -26,11 +26,7 @@ MIN_ROUNDS = 40                 # a run is spread over at least this many rounds
 
 def reached(cp: Checkpoint, trainers: list[Trainer]) -> bool:
     """Whether the runs are where ``cp`` reveals its answer."""
-    if all(t.done for t in trainers):
-        return True
-    if cp.until.kind == "step":
-        return all(t.done or t.step >= cp.until.step for t in trainers)
-    return cp.until.kind == "stop" and any(t.stop is not None for t in trainers)
+    return cp.until.reached(trainers)
 
 
 def train(cp: Checkpoint, seed: int | None = None) -> list[Finished]:

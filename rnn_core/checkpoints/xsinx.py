@@ -37,7 +37,8 @@ def _grows(m: Mapping[str, float]) -> str:
 
 
 DISTANCE = Checkpoint(
-    id="xsinx-distance", page=PAGE, setup="preset=default",
+    id="xsinx-distance", page=PAGE, title=N_("Past the data"),
+    setup="preset=default",
     question=N_("The network fits x·sin(x) on [0, 6], then reads on to x = 7.2 with its state carried. "
                 "Past 6, how does its error change as x moves away from 6?"),
     choices=(Choice("a", N_("it stays about the same")), Choice("b", N_("it grows with the distance")),
@@ -57,7 +58,8 @@ def _far(runs: Sequence[Run]) -> Measured:
 
 
 FAR = Checkpoint(
-    id="xsinx-far", page=PAGE, setup="preset=default",
+    id="xsinx-far", page=PAGE, title=N_("How far off out there?"),
+    setup="preset=default",
     question=N_("Its fit on [0, 6] is off by a few hundredths (the fit RMSE). How large is its RMSE over "
                 "all of (6, 7.2]? (Try another seed afterwards.)"),
     guess_range=(0.0, 8.0, 0.25), guess_unit=N_("RMSE"), tolerance=1.0,
@@ -82,7 +84,8 @@ def _better_fit(m: Mapping[str, float]) -> str:
 
 
 TRUNCATE = Checkpoint(
-    id="xsinx-truncate", page=PAGE, setup="compare=bptt_truncate:1,full",
+    id="xsinx-truncate", page=PAGE, title=N_("Truncated to one step"),
+    setup="compare=bptt_truncate:1,full",
     question=N_("Truncate BPTT to one step, against full BPTT over the 5 steps of a window: which fits "
                 "[0, 6] better (the fit RMSE, scored with the weights frozen)?"),
     choices=(Choice("a", N_("truncated to one step")), Choice("b", N_("full BPTT")),
@@ -108,7 +111,8 @@ def _frozen(m: Mapping[str, float]) -> str:
 
 
 CHASE = Checkpoint(
-    id="xsinx-chase", page=PAGE, setup="preset=article",
+    id="xsinx-chase", page=PAGE, title=N_("The loss that chases"),
+    setup="preset=article",
     question=N_("The article's settings: plain SGD at learning rate 0.138, one window per update. Its "
                 "training loss ends near an RMSE of 0.25. Then the weights are frozen and all of [0, 6] "
                 "is scored again (the fit RMSE). What does that give?"),
