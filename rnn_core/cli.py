@@ -6,6 +6,8 @@
     python -m rnn_core sweep EXPERIMENT --vary knob=v1,v2,... [--vary …] [--seeds 0-2] [--metric NAME]
                              [--preset NAME] [--set …] [--json]
     python -m rnn_core inspect EXPERIMENT --t T [--steps N] [--preset NAME] [--set …] [--seed N] [--json]
+    python -m rnn_core lessons [--json]
+    python -m rnn_core checkpoint ID [--seed N] [--json]
 
 EXPERIMENT is an id or its page in the app: ``list`` prints both, one experiment a line, the id first
 (``dinos   (page /dinosaur_names)  Dinosaur names``). ``--set`` and ``--vary`` take the settings of
@@ -17,7 +19,8 @@ task (sine, elman, xsinx) adds ``free_rmse`` and ``free_steps`` to its metrics: 
 run free for that many steps past its known window, its own predictions fed back (``Task.free_run``:
 50 values for sine, 20 points for elman, 20 groups for xsinx). ``inspect`` trains N updates (default
 0) and prints step T of the probe sequence forward and backward (rnn_core/cliinspect.py; T counts
-from 0, -1 is the last step; a T outside the sequence is refused).
+from 0, -1 is the last step; a T outside the sequence is refused). ``lessons`` lists the course's
+checkpoints, ``checkpoint ID`` trains one's setup and reveals its answer (rnn_core/clilessons.py).
 
 Exit codes: 0 done; 2 refused, with one line ``error: …`` on stderr naming the argument, the value and
 what was expected; 1 failed, one line ``error: …`` (``RNN_CORE_TRACEBACK=1`` shows the traceback);
@@ -34,7 +37,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from . import cliinspect, schema
+from . import cliinspect, clilessons, schema
 from .cliparse import parse_seed, parse_sets, parser, sweep_args
 from .compare import Spec, parse_spec, runs_of, train_all
 from .config import RunConfig
@@ -224,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
 def _command(args: argparse.Namespace) -> int:
     if args.command == "list":
         return _write("\n".join(list_lines()))
+    if args.command == "lessons":
+        rows = clilessons.lessons()
+        return _write("\n".join(json.dumps(r, allow_nan=False) for r in rows) if args.json
+                      else clilessons.lessons_text(rows))
+    if args.command == "checkpoint":
+        out = clilessons.checkpoint(args.id, parse_seed(args.seed))
+        return _write(json.dumps(out, allow_nan=False) if args.json else clilessons.checkpoint_text(out))
     exp = get_experiment(args.experiment)
     if args.command == "inspect":
         run = configure(exp.id, args.preset, args.sets, parse_seed(args.seed))

@@ -72,6 +72,12 @@ def parser() -> Parser:
     ins.add_argument("--steps", default="0", metavar="N", help="updates to train first (default: 0)")
     ins.add_argument("--t", required=True, metavar="T", help="the step of the probe, 0 … T-1 (-1: the last)")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
+    les = sub.add_parser("lessons", help="the course's checkpoints: a question asked before a run, in order")
+    les.add_argument("--json", action="store_true", help="one JSON object per checkpoint")
+    ck = sub.add_parser("checkpoint", help="train a checkpoint's setup and reveal its answer")
+    ck.add_argument("id", help="a checkpoint's id (python -m rnn_core lessons)")
+    ck._add_action(next(x for x in tr._actions if "--seed" in x.option_strings))
+    ck.add_argument("--json", action="store_true", help="print one JSON object")
     return ap
 
 
