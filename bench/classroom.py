@@ -15,7 +15,9 @@ presses Train and answers the fragment timer as a browser does; a run that compl
 * MB/tab idle / trained: server RSS (sum over replicas) after the tabs opened / after the window, minus
   the RSS before they joined (after a warm-up that opened every page once on every replica), per tab;
 * CPU shut: server CPU (% of one core) from one tick (0.65 s) after every tab closed, over 3 s;
-* split: tabs per replica (nginx's cookie hash); client CPU: this process's share of one core.
+* split: tabs per replica (nginx's cookie hash); client CPU: this process's share of one core;
+* kB/upd: median websocket bytes of an update over every tab's updates in the window; CPU ms/upd: the
+  servers' CPU over the window per update that reached a tab.
 
 The fair-share row puts one tab with the heaviest knobs (hidden size and batch size at their maximum,
 torch LSTM, full BPTT, on the page with the longest sequences) among the others; its rate is shown apart.
@@ -260,6 +262,8 @@ class Result:
     split: Counter[str]
     restarts: int
     by_page: dict[str, float]             # median upd/s of the tabs of each page (the heavy one excluded)
+    kb: float = float("nan")              # median websocket kB of an update, over every tab's updates
+    cpu_ms: float = float("nan")          # server CPU (all replicas) per update that reached a tab, ms
 
 
 async def classroom(url: str, pids: list[int], row: Row, seconds: float, routes: list[str | None]) -> Result:
@@ -277,9 +281,11 @@ async def classroom(url: str, pids: list[int], row: Row, seconds: float, routes:
     stop, restarts = asyncio.Event(), Counter[str]()
     students = [asyncio.create_task(guarded(t, student(t, stop, restarts))) for t in live]
     await asyncio.sleep(SETTLE)
-    t0, c0 = time.monotonic(), time.process_time()
+    t0, c0, s0 = time.monotonic(), time.process_time(), cpu_seconds(pids)
+    marks = [len(t.stats.bytes) for t in tabs]
     await asyncio.sleep(seconds)
-    t1, c1 = time.monotonic(), time.process_time()
+    t1, c1, s1 = time.monotonic(), time.process_time(), cpu_seconds(pids)
+    sizes = [b for t, m in zip(tabs, marks, strict=True) for b in t.stats.bytes[m:]]
     await asyncio.sleep(GRACE)
     trained = rss_bytes(pids)
     stop.set()
@@ -289,7 +295,12 @@ async def classroom(url: str, pids: list[int], row: Row, seconds: float, routes:
     cpu0 = cpu_seconds(pids)
     await asyncio.sleep(CPU_WINDOW)
     cpu_closed = (cpu_seconds(pids) - cpu0) / CPU_WINDOW
-    return summarize(row, tabs, (t0, t1), (base, idle, trained), cpu_closed, (c1 - c0) / (t1 - t0), restarts)
+    client = (c1 - c0) / (t1 - t0)
+    result = summarize(row, tabs, (t0, t1), (base, idle, trained), cpu_closed, client, restarts)
+    updates = sum(t0 <= u <= t1 for t in tabs for u in t.stats.updates)
+    result.kb = statistics.median(sizes) / 1e3 if sizes else float("nan")
+    result.cpu_ms = 1e3 * (s1 - s0) / max(updates, 1)
+    return result
 
 
 def summarize(row: Row, tabs: list[Tab], window: tuple[float, float], rss: tuple[int, int, int],
@@ -334,7 +345,7 @@ def pct(xs: list[float], q: int) -> float:
 
 HEADER = (f"{'run':<36} {'upd/s min':>9} {'med':>5} {'p50 s':>6} {'p95 s':>6} {'errors':>6} "
           f"{'open p95':>8} {'MB/tab idle':>11} {'trained':>7} {'CPU shut':>8} {'split':>9} {'restarts':>8} "
-          f"{'client CPU':>10}")
+          f"{'client CPU':>10} {'kB/upd':>6} {'CPU ms/upd':>10}")
 
 
 def line(r: Result) -> str:
@@ -342,7 +353,7 @@ def line(r: Result) -> str:
     text = (f"{r.row.label:<36} {min(r.ups):>9.2f} {statistics.median(r.ups):>5.2f} "
             f"{pct(r.latencies, 50):>6.2f} {pct(r.latencies, 95):>6.2f} {len(r.errors):>6} "
             f"{pct(r.opens, 95):>8.1f} {r.mb_idle:>11.1f} {r.mb_trained:>7.1f} {100 * r.cpu_closed:>7.1f}% "
-            f"{split:>9} {r.restarts:>8} {100 * r.client_cpu:>9.0f}%")
+            f"{split:>9} {r.restarts:>8} {100 * r.client_cpu:>9.0f}% {r.kb:>6.1f} {r.cpu_ms:>10.1f}")
     if r.heavy_ups is not None:
         text += f"   heavy tab: {r.heavy_ups:.2f} upd/s"
     return text

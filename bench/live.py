@@ -3,7 +3,8 @@
     python bench/live.py [--seconds 15] [--only PAGE ...] [--speed]
 
 Table 1, per page (and a 3-run comparison): the websocket bytes of an update (median, p90, the first
-tick excluded: first paint may be larger), updates per second, and the server's CPU per update.
+tick excluded: first paint may be larger; "wire": as they crossed the network, after the websocket's
+compression), updates per second, and the server's CPU per update.
 Target: median ≤ 20 kB.
 Table 2 (--speed), the heavy runs: the steps per second a lone tab's run actually advances (its step
 counter over the window) against the same run headless (`python -m rnn_core train` / `compare`, the
@@ -53,11 +54,12 @@ async def one_tab(url: str, page: str, query: str, seconds: float, pid: int) -> 
     await asyncio.sleep(seconds)
     n1, c1, t1 = len(tab.stats.updates), cpu_seconds(pid), time.monotonic()
     s1 = tab.stats.steps[-1][1] if tab.stats.steps else 0
-    sizes = sorted(tab.stats.bytes[b0:])
+    sizes, wire = sorted(tab.stats.bytes[b0:]), sorted(tab.stats.wire[b0:])
     await tab.close()
     ups = max(n1 - n0, 1)
     return {"median kB": statistics.median(sizes) / 1e3 if sizes else float("nan"),
             "p90 kB": sizes[int(0.9 * (len(sizes) - 1))] / 1e3 if sizes else float("nan"),
+            "wire kB": statistics.median(wire) / 1e3 if wire else float("nan"),
             "upd/s": (n1 - n0) / (t1 - t0), "CPU ms/upd": 1e3 * (c1 - c0) / ups,
             "steps/s": (s1 - s0) / (t1 - t0), "errors": len(tab.stats.errors)}
 
@@ -83,14 +85,15 @@ def main() -> None:
         srv = Plain(Path(tmp))
         try:
             print(f"one tab at a time, {args.seconds:.0f} s each; load average {os.getloadavg()[0]:.2f}")
-            print(f"{'page':<48} {'median kB':>9} {'p90 kB':>7} {'upd/s':>6} {'CPU ms/upd':>10} "
-                  f"{'errors':>6}")
+            print(f"{'page':<48} {'median kB':>9} {'p90 kB':>7} {'wire kB':>7} {'upd/s':>6} "
+                  f"{'CPU ms/upd':>10} {'errors':>6}")
             for page, query in PAGES:
                 if args.only and page not in args.only:
                     continue
                 r = asyncio.run(one_tab(srv.url, page, query, args.seconds, srv.pids()[0]))
                 name = page + (f"?{query}" if query else "")
-                print(f"{name[:48]:<48} {r['median kB']:9.1f} {r['p90 kB']:7.1f} {r['upd/s']:6.2f} "
+                print(f"{name[:48]:<48} {r['median kB']:9.1f} {r['p90 kB']:7.1f} {r['wire kB']:7.1f} "
+                      f"{r['upd/s']:6.2f} "
                       f"{r['CPU ms/upd']:10.1f} {r['errors']:6d}", flush=True)
             if args.speed:
                 speed(srv, args.seconds)

@@ -69,6 +69,7 @@ class TabStats:
     steps: list[tuple[float, int, int]] = field(default_factory=list)   # (time, step, total)
     errors: list[str] = field(default_factory=list)
     bytes: list[int] = field(default_factory=list)             # websocket bytes of each fragment run
+    wire: list[int] = field(default_factory=list)              # … as they crossed the network (compressed)
     replica: str = "-"                                          # X-RNNX-Replica of the page load
     opened: float | None = None                                 # seconds to the first full run's end
 
@@ -97,6 +98,7 @@ class Tab:
         self._full_started = False                               # a full run began, its page not yet drawn
         self._closing = False
         self._run_bytes = 0                                      # bytes since the last run started
+        self._wire = self._wire_mark = 0                         # bytes off the socket: in all, at that start
         self._in_fragment = False                                # that run was a fragment run (a tick)
 
     # ------------------------------------------------------------------------- public
@@ -111,6 +113,12 @@ class Tab:
             f"ws://{host}/_stcore/stream", origin=Origin(self.base), proxy=None, max_size=MAX_FRAME,
             subprotocols=[Subprotocol("streamlit"), *([Subprotocol(xsrf)] if xsrf else [])],
             additional_headers={"Cookie": self.cookie_header()}, open_timeout=timeout)
+        received = self._ws.data_received                          # count the bytes as the socket gives them
+
+        def counted(data: bytes) -> None:
+            self._wire += len(data)
+            received(data)
+        self._ws.data_received = counted  # type: ignore[method-assign]
         self._reader = asyncio.create_task(self._read())
         await self._full_run(self._rerun_msg(), timeout)
         self.stats.opened = time.monotonic() - t0
@@ -291,7 +299,9 @@ class Tab:
             return
         if self._in_fragment:                                   # what the last fragment run sent, in all
             self.stats.bytes.append(self._run_bytes - len(msg.SerializeToString()))
+            self.stats.wire.append(self._wire - self._wire_mark)
         self._in_fragment, self._run_bytes = True, len(msg.SerializeToString())
+        self._wire_mark = self._wire
         now = time.monotonic()                                  # this run answers what was sent before it
         self._pending = self._claimed + self._pending             # a run cut short before its redraw
         self._claimed = [r for r in self._pending if r.sent < now]

@@ -42,6 +42,7 @@ def test_no_english_word_is_left_in_the_controls(exp_id: str, lang: str) -> None
 def test_the_language_comes_from_the_link_then_stays_in_the_session() -> None:
     at = open_page("sine", lang="ru")
     assert at.button(key="train_toggle").label == "Обучить"
+    assert at.title[0].value == "Синусоида"                  # from the first line of the first run
     at.query_params.clear()                                   # the session keeps it
     at.run()
     assert at.button(key="train_toggle").label == "Обучить"

@@ -81,7 +81,7 @@ def test_the_speed_spreads_a_short_run_over_its_ticks(clock, speed):
         live.tick(ps, seconds=0.3)
         done += 1
     # the first tick measures an update (one step), then each takes 240 / ticks steps (max: all the rest)
-    assert ps.runs.first.snap.step == 240 and done == {"slow": 121, "normal": 41, "fast": 11, "max": 2}[speed]
+    assert ps.runs.first.snap.step == 240 and done == {"slow": 121, "normal": 21, "fast": 9, "max": 2}[speed]
 
 
 def test_the_status_line_rate_counts_steps_between_ticks_not_inside_them(monkeypatch):

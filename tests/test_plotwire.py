@@ -55,12 +55,13 @@ def test_a_curve_grows_by_its_new_points_and_a_repeated_update_doubles_nothing()
 def test_numbers_travel_compact() -> None:
     z = np.linspace(-1, 1, 64 * 80).reshape(64, 80)
     z[3, 7] = np.nan
-    packed = plotwire.pack(z, "z", {"type": "heatmap", "zmin": -1.0, "zmax": 1.0})
-    assert packed["dtype"] == "u2" and len(packed["bdata"]) == 13656      # 5,120 cells × 2 bytes, base64
+    packed = plotwire.pack(z, "z", {"type": "heatmap", "zmin": -1.0, "zmax": 1.0, "meta": "levels"})
+    assert packed["dtype"] == "u1" and len(packed["bdata"]) == 6828       # 5,120 cells, a byte each, base64
     back = np.array(plotwire.unpack(packed), dtype=float)
-    assert np.isnan(back[3, 7]) and np.nanmax(np.abs(back - z)) <= 1 / 65534 + 1e-12   # half a level of 2
-    small = plotwire.pack(z[:8, :8], "z", {"type": "heatmap", "zmin": -1.0, "zmax": 1.0})
-    assert small["dtype"] == "f4"                                         # the box's strips: exact to float32
+    assert np.isnan(back[3, 7]) and np.nanmax(np.abs(back - z)) <= 1 / 254 + 1e-12   # half a level of 2 / 254
+    assert abs(back[0, 0] - -1.0) < 1e-12 and abs(back[-1, -1] - 1.0) < 1e-12        # the ends exact
+    exact = plotwire.pack(z[:8, :8], "z", {"type": "heatmap", "zmin": -1.0, "zmax": 1.0})
+    assert exact["dtype"] == "f4"                                         # the box's strips: exact to float32
     f = plotwire.pack(np.array([0.1, 1e-5, 3.0]))
     assert f["dtype"] == "f4" and plotwire.unpack(f) == pytest.approx([0.1, 1e-5, 3.0], rel=1e-7)
     assert json.loads(plotwire.dumps({"x": [float("nan"), np.float64(2.5)]})) == {"x": [None, 2.5]}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from rnn_core import i18n
@@ -20,6 +21,7 @@ from rnn_core.schema import FIXED, KNOBS, format_value
 from . import figures, live, stepview, words
 from .charts import chart, guarded, key
 from .comparefigs import loss_overlay, metric_overlay, titled
+from .dynfigs import spectrum_extent, spectrum_figure
 from .limits import Limits, describe, refusal
 from .state import WIDGETS, PageRuns, session
 
@@ -147,10 +149,45 @@ def drawer(exp: Experiment, labels: list[str],
                 chart(lambda s=state, i=i: titled(figures.grad_heatmap_figure(s.snap, s.view.targets,
                                                                               z_range=z), labels[i], i),
                       key(state, "grad-heatmap"))
+        rows(page, labels)
         if not page.playing and any(s.step for s in snaps):
             table(exp, page, labels, metric)
         guarded(lambda _s: stepview.panel(page, labels), page.first)
     return draw
+
+
+def hidden_scale(snaps: list[Any]) -> tuple[str, float | None]:
+    """One colour scale for the hidden states of several runs: their activation's when they share one
+    (LSTM and GRU: tanh's), tanh's [−1, 1] for sigmoid beside tanh, else ± the largest |h| of them all."""
+    acts = {s.config.model.activation if s.config.model.cell == "rnn" else "tanh" for s in snaps}
+    if len(acts) == 1:
+        act = acts.pop()
+    else:
+        act = "tanh" if acts <= {"tanh", "sigmoid"} else "mixed"
+    hs = [np.asarray(getattr(s, "probe_hidden", None), dtype=float) for s in snaps]
+    tops = [float(np.nanmax(np.abs(h))) for h in hs if h.size and np.any(np.isfinite(h))]
+    return act, max(tops) if tops else None
+
+
+def rows(page: PageRuns, labels: list[str]) -> None:
+    """What the single-run page draws for its run, run by run on shared scales: the hidden states, the
+    global gradient norm before and after clipping, and the recurrence's eigenvalues (or the gated
+    cells' singular values) against the unit circle."""
+    snaps = [r.snap for r in page.runs]
+    act, zmax = hidden_scale(snaps)
+    norms, extent = figures.grad_norm_range(snaps), spectrum_extent(snaps)
+    sections = (
+        (_("**Hidden states h_t**, run by run, on one colour scale"), "hidden",
+         lambda s: figures.hidden_figure(s, act, zmax)),
+        (_("**Global gradient norm ‖g‖**, before and after clipping, run by run, on one scale"), "grad-norm",
+         lambda s: figures.grad_norm_figure(s, y_range=norms)),
+        (_("**Eigenvalues against the unit circle**, run by run, on the same axes"), "spectrum",
+         lambda s: spectrum_figure(s, extent)))
+    for title, name, make in sections:
+        st.markdown(title)
+        for i, (col, state) in enumerate(zip(st.columns(len(page.runs)), page.runs, strict=True)):
+            with col:
+                chart(lambda s=state.snap, i=i, make=make: titled(make(s), labels[i], i), key(state, name))
 
 
 def _first_title(figs: list) -> str:

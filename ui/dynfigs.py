@@ -16,23 +16,41 @@ from .plotstyle import COLORS, empty_figure, fill, hint, log_axis, log_range, ma
 CIRCLE = np.exp(1j * np.linspace(0, 2 * np.pi, 181))
 
 
-def spectrum_figure(snap: Any) -> go.Figure:
+def spectrum_extent(snaps: Sequence[Any]) -> tuple[float, list[float]]:
+    """Shared axes for the spectra of several runs (compare mode): the complex plane's half width that
+    holds every rnn run's eigenvalues, and the log range of every gated run's singular values."""
+    radius, sing = 1.2, []
+    for s in snaps:
+        sp = getattr(s, "spectrum", None)
+        if sp is None or not sp.finite:
+            continue
+        if sp.cell == "rnn":
+            both = np.abs(np.concatenate([np.asarray(sp.w_hh_eigvals), np.asarray(sp.jac_eigvals)]))
+            radius = max(radius, float(np.max(both)) * 1.05 if both.size else 1.2)
+        else:
+            sing.append(positive(sp.jac_singvals))
+    return radius, log_range(*sing, np.array([1.0]))
+
+
+def spectrum_figure(snap: Any, extent: tuple[float, list[float]] | None = None) -> go.Figure:
     """rnn cell: eigenvalues of W_hh and of the mean step Jacobian diag(f′)·W_hh along the probe, in the
     complex plane with the unit circle. lstm / gru: the singular values of the mean step Jacobian
-    ∂s_t/∂s_{t−1} against 1 (the LSTM's over its whole state [h, c])."""
+    ∂s_t/∂s_{t−1} against 1 (the LSTM's over its whole state [h, c]). ``extent`` (``spectrum_extent``)
+    gives several runs the same axes."""
     sp = getattr(snap, "spectrum", None)
     if sp is None or not sp.finite:
         return empty_figure(_("Eigenvalues against the unit circle"), _("real part"), _("imaginary part"),
                             uirevision="spectrum", x_range=(-1.5, 1.5), y_range=(-1.5, 1.5),
                             text=_("no finite weights") if sp is not None else None)
     if sp.cell == "rnn":
-        return _eigen_plane(sp)
-    return _singular_values(sp)
+        return _eigen_plane(sp, None if extent is None else extent[0])
+    return _singular_values(sp, None if extent is None else extent[1])
 
 
-def _eigen_plane(sp: Any) -> go.Figure:
+def _eigen_plane(sp: Any, radius: float | None = None) -> go.Figure:
     w, j = np.asarray(sp.w_hh_eigvals), np.asarray(sp.jac_eigvals)
     r = max(1.2, float(np.max(np.abs(np.concatenate([w, j])))) * 1.05 if w.size else 1.2)
+    r = radius if radius is not None else r
     circle = go.Scatter(x=CIRCLE.real, y=CIRCLE.imag, mode="lines", name="|λ| = 1",
                         line={"color": "#555", "width": 1.5, "dash": "dot"}, hoverinfo="skip")
     ew = go.Scatter(x=w.real, y=w.imag, mode="markers", name="W_hh",
@@ -52,7 +70,7 @@ def _eigen_plane(sp: Any) -> go.Figure:
                                                                   "zeroline": True})
 
 
-def _singular_values(sp: Any) -> go.Figure:
+def _singular_values(sp: Any, y_range: list[float] | None = None) -> go.Figure:
     s = np.asarray(sp.jac_singvals)
     what = "[h, c]" if sp.state == "h,c" else "h"
     bars = go.Scatter(x=np.arange(1, s.size + 1), y=np.where(s > 0, s, np.nan), mode="markers+lines",
@@ -61,7 +79,7 @@ def _singular_values(sp: Any) -> go.Figure:
                       hovertemplate="σ%{x} = %{y:.3f}<extra></extra>")
     one = go.Scatter(x=[1, max(s.size, 2)], y=[1, 1], mode="lines", name="σ = 1",
                      line={"color": "#555", "width": 1.5, "dash": "dot"}, hoverinfo="skip")
-    yr = log_range(positive(s), np.array([1.0]))
+    yr = y_range if y_range is not None else log_range(positive(s), np.array([1.0]))
     return make_figure([one, bars], _("Singular values of ∂{state}_t/∂{state}_(t−1)").format(state=what),
                        _("index (largest first)"), _("σ (log scale)"), uirevision="spectrum", y=log_axis(yr),
                        subtitle=_singular_note(sp))

@@ -41,6 +41,7 @@ from .plotstyle import (
     scale_histories,
     step_range,
 )
+from .plotwire import LEVELS_META
 
 
 def loss_figure(snap: Any, val_name: str = N_("validation"), x_max: int | None = None) -> go.Figure:
@@ -102,8 +103,9 @@ def hidden_figure(snap: Any, activation: str, zmax: float | None = None) -> go.F
     n_units, n_steps = z.shape
     scale = activation_scale(activation, z, zmax)
     heat = go.Heatmap(z=z, x=np.arange(n_steps), y=np.arange(n_units), **scale, hoverongaps=False,
+                      meta=LEVELS_META,
                       colorbar={"title": {"text": "h_t", "side": "right"}, "thickness": 14},
-                      hovertemplate=_("t = %{x}<br>unit %{y}<br>h = %{z:.3f}<extra></extra>"))
+                      hovertemplate=_("t = %{x}<br>unit %{y}<br>h = %{z:.2f}<extra></extra>"))
     return make_figure(
         [heat], title, xt, yt, uirevision="hidden",
         subtitle=_("{activation}: colour range {low} … {high}").format(
@@ -186,7 +188,7 @@ def grad_heatmap_figure(snap: Any, targets: str, x_max: int | None = None,
     z = logs[cols].T.astype(np.float32)                                   # (time, columns): light to send
     heat = go.Heatmap(
         x=np.asarray(steps)[cols], y=np.arange(width), z=z, zmin=lo, zmax=hi, colorscale="Viridis",
-        hoverongaps=False, customdata=10.0 ** z, name="‖∂L/∂h_t‖",
+        hoverongaps=False, customdata=10.0 ** z, name="‖∂L/∂h_t‖", meta=LEVELS_META,
         colorbar={"title": {"text": "‖∂L/∂h_t‖", "side": "right"}, "thickness": 14, "tickvals": ticks,
                   "ticktext": [f"10<sup>{k}</sup>" for k in ticks]},
         hovertemplate=_("step %{x}<br>t = %{y}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>"))
@@ -210,9 +212,20 @@ def _clip_note(rec: Any) -> str:
     return _("clipping off")
 
 
-def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
+def grad_norm_range(snaps: Sequence[Any]) -> list[float]:
+    """One log y range (log10 units) for the gradient-norm charts of several runs (compare mode)."""
+    hists = [history(s) for s in snaps]
+    values = [positive(getattr(r, f) for r in h) for h in hists
+              for f in ("grad_norm_before", "grad_norm_after")]
+    yr = log_range(*values) if values else [-3.0, 1.0]
+    return [max(yr[0], yr[1] - MAX_DECADES), yr[1]]
+
+
+def grad_norm_figure(snap: Any, x_max: int | None = None,
+                     y_range: Sequence[float] | None = None) -> go.Figure:
     """Global gradient norm ‖g‖ before and after clipping against step (log y), the clip threshold
-    as a line wherever clip_mode was "norm" (per record, since it can change mid-run)."""
+    as a line wherever clip_mode was "norm" (per record, since it can change mid-run); ``y_range`` (log10
+    units) fixes the y axis, as compare mode does for its runs."""
     hist = history(snap)
     x_max = _x_max(snap, x_max)
     title, xt, yt = _("Global gradient norm ‖g‖"), _("training step"), _("‖g‖ (log scale)")
@@ -235,6 +248,7 @@ def grad_norm_figure(snap: Any, x_max: int | None = None) -> go.Figure:
             hovertemplate=_("clip threshold ‖g‖ ≤ %{y:g}<extra></extra>")))
     yr = log_range(before, after, thr)
     yr[0] = max(yr[0], yr[1] - MAX_DECADES)
+    yr = list(y_range) if y_range is not None else yr
     shapes, markers = event_markers(hist, 10 ** yr[1])
     markers += stop_marker(snap, steps, 10 ** yr[1])
     empty = not (_any(before) or _any(after))

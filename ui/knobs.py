@@ -113,7 +113,7 @@ def speed_widget(fresh: bool) -> str:
     st.session_state.setdefault(key, "normal")
     speed = st.select_slider(
         _("Speed"), list(SPEEDS), key=key, format_func=words.bound(lambda s: _(SPEEDS[s])),
-        help=_("How fast a run is shown: slow, normal (a short run takes about 20 s), fast, or as fast as "
+        help=_("How fast a run is shown: slow, normal (a short run takes about 10 s), fast, or as fast as "
                "the machine allows.")) or "normal"
     urls.keep({"speed": speed}, {"speed": "normal"})
     return speed

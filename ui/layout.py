@@ -21,7 +21,7 @@ from rnn_core.compare import Spec, runs_of
 from rnn_core.experiments import Experiment, get_experiment
 from rnn_core.i18n import _
 
-from . import compare, figures, knobs, lang, live, present, stepview, urls, words
+from . import checkcard, checkpoints, compare, figures, knobs, lang, live, present, stepview, urls, words
 from .charts import CHART_HEIGHT, chart, guarded, key
 from .dynfigs import spectrum_figure
 from .lesson import lesson
@@ -47,6 +47,7 @@ COMPACT_CSS = """<style>
 def experiment_page(exp_id: str) -> None:
     """Draw an experiment page."""
     through_app()
+    lang.current()                          # this run speaks the session's language from its first line
     session().page_run += 1                 # a full run: every chart is sent whole again (ui/liveplot.py)
     exp = get_experiment(exp_id)
     st.html(COMPACT_CSS)
@@ -58,8 +59,9 @@ def experiment_page(exp_id: str) -> None:
         page, names = settings(exp)
         if page is None:
             return
+        wait = checkcard.card(exp, page)                    # a checkpoint open: its question first
         row = st.container(horizontal=True, vertical_alignment="center", gap="xsmall")   # one row at 1280 px
-        live.controls(page, row)
+        live.controls(page, row, wait)
         row.space("stretch")
         downloads(page.first, row, extra=lambda: present.share(exp))
     draw = _drawer(exp, panels_for(exp_id)) if names is None else compare.drawer(exp, names, cached_figures)
@@ -93,6 +95,8 @@ def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
         if fresh and page is not None:                       # back on this page: its run, paused
             knobs.seed_state(knobs.clamped(exp, knobs.knob_values(exp, page.first.run), lim))
             page.playing = False
+        elif (opened := checkpoints.setup_values(exp, lim)) is not None:   # a checkpoint's setup
+            knobs.seed_state(knobs.clamped(exp, knobs.knob_values(exp, exp.preset(preset)), lim) | opened)
         elif fresh or knobs.preset_changed():                # a page's own preset, not another page's
             values = knobs.clamped(exp, knobs.knob_values(exp, exp.preset(preset)), lim)
             knobs.seed_state(values | (urls.link_values(exp, lim) if fresh else {}))   # a link's wins
@@ -121,6 +125,7 @@ def settings(exp: Experiment) -> tuple[PageRuns | None, list[str] | None]:
     """Sidebar → run configs (one, or one per compared value) → this session's runs (built, changed
     live, or rebuilt); then the buttons pressed since the last run. Returns the runs in force (None only
     if none could be built) and, in compare mode, the runs' names."""
+    checkpoints.arrive(exp)                             # a checkpoint's link opens its setup (a rerun)
     fresh = session().page != exp.id
     session().page = exp.id
     page = live.get_page(exp.id)

@@ -11,6 +11,8 @@ from rnn_core import i18n
 from rnn_core.experiments import Experiment
 from rnn_core.i18n import _
 
+from . import checkpoints
+
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
@@ -44,10 +46,12 @@ def lesson(exp: Experiment) -> None:
     """The experiment's lesson (content/<id>.md) in one folded line: markdown, equations by st.latex."""
     blocks = lesson_blocks(exp.id, i18n.current())
     if blocks:
-        with st.expander(_("Lesson: the equations, the article, three things to try"), expanded=False,
+        with st.expander(_("Lesson: checkpoints, the equations, the article"),
+                         expanded=False,
                          icon=":material/school:"):
             if exp.article:
                 st.caption(_("After the article “{title}”.").format(title=exp.article))
+            checkpoints.page_list(exp)
             for kind, text in blocks:
                 if kind == "latex":
                     st.latex(text)

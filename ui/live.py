@@ -33,8 +33,8 @@ from .state import PageRuns, PageState, RunState, page_state, session
 TICK_SECONDS = 0.15              # training budget of a tick that a click started, shared by the page's runs
 SOLO_TICK = 0.45                 # … of a timer's tick at most (a page alone: LOAD shrinks it as others tick)
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
-SPEEDS = {"slow": 120, "normal": 40, "fast": 10, "max": 1}   # a short run is spread over at least this
-#                                  many ticks to be seen (normal: 40 ticks, ~20 s); "max": as fast as it goes
+SPEEDS = {"slow": 120, "normal": 20, "fast": 8, "max": 1}   # a short run is spread over at least this
+#                                  many ticks to be seen (normal: 20 ticks, ~10 s); "max": as fast as it goes
 RATE_WINDOW = 4.0                # s over which the status line's steps/s is measured
 OVERRUN = 1.5                    # a tick may overrun its budget this much (evaluation, noise) before it owes
 TRAIN_SHARE = 0.3                # of one core: all sessions' training together, at most (ui/gate.py)
@@ -44,6 +44,18 @@ LIVE_UNIT = 0.5                  # s: the longest piece of work (an update, an e
 TICK_GATE = FairGate()           # the trainer work of this process takes turns, in arrival order
 LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY, solo=SOLO_SHARE)
 FLUSH_PAUSE = 0.03               # s after a redraw before the run ends (see live_fragment)
+
+
+def discard(exp_id: str) -> None:
+    """Forget the page's runs: the page's next run builds them afresh from its settings (a checkpoint
+    opened, ui/checkpoints.py). The page's sweep, upload and weights file stay."""
+    with TICK_GATE:
+        page_state(exp_id).runs = None
+
+
+def watch(page: PageRuns, until: Any) -> None:
+    """Pause the runs where ``until`` (rnn_core.checkpoints.Until) is reached; None: never early."""
+    page.until = until
 
 
 def get_page(exp_id: str) -> PageRuns | None:
@@ -168,18 +180,20 @@ def _continue(page: PageRuns) -> str | None:
     return None
 
 
-def controls(page: PageRuns, row: Any) -> None:
+def controls(page: PageRuns, row: Any, wait: str | None = None) -> None:
     """Train / Pause, Step and Reset, into ``row`` (a horizontal container; Defaults sits by the preset in
-    the sidebar, so the row fits 1280 px in every language)."""
+    the sidebar, so the row fits 1280 px in every language). ``wait``: why Train and Step wait (a
+    checkpoint's question not answered yet), None: they do not."""
     ended = page.done and not page.playing
     label = _("Pause") if page.playing else _("Continue") if ended else _("Train")
     pressed = row.button(label, key="train_toggle", type="primary",
                icon=":material/pause:" if page.playing else ":material/play_arrow:",
-               on_click=request, args=(page.exp_id, "toggle"),
-               help=_("Train live; press again to pause.") if not ended else
-               _("Go on training: another block of epochs, or from the last point drawn before a stop."))
+               on_click=request, args=(page.exp_id, "toggle"), disabled=wait is not None,
+               help=wait or (_("Train live; press again to pause.") if not ended else
+               _("Go on training: another block of epochs, or from the last point drawn before a stop.")))
     pressed |= row.button(_("Step"), key="step", icon=":material/skip_next:", on_click=request,
-                          args=(page.exp_id, "step"), help=_("One optimizer update."))
+                          args=(page.exp_id, "step"), disabled=wait is not None,
+                          help=wait or _("One optimizer update."))
     pressed |= row.button(_("Reset"), key="reset", icon=":material/restart_alt:", on_click=request,
                           args=(page.exp_id, "reset"), help=_("New weights, step 0, the same settings."))
     heard, session().click_heard = session().click_heard, False
@@ -221,11 +235,15 @@ def tick(ps: PageState, seconds: float = TICK_SECONDS) -> None:
     t0 = time.perf_counter()
     ticks = SPEEDS.get(page.speed, SPEEDS["normal"])
     cap = max(1, -(-max(r.trainer.total_steps for r in page.runs) // ticks))
+    until = page.until if page.until is not None and not page.until.reached([r.snap for r in page.runs]) \
+        else None                                                  # a checkpoint's moment still ahead
+    if until is not None and until.kind == "step":                 # stop on its step
+        cap = max(1, min(cap, until.step - min(r.snap.step for r in page.runs)))
     advance(page, seconds, cap)
     page.pace.append((time.monotonic(), page.first.snap.step))
     page.debt = max(0.0, time.perf_counter() - t0 - OVERRUN * seconds)
-    if page.done:
-        page.playing = False
+    if page.done or (until is not None and until.reached([r.snap for r in page.runs])):
+        page.playing = False                                       # (there the page reveals the answer)
 
 
 def advance_rate(page: PageRuns) -> float:

@@ -6,9 +6,11 @@ unsent messages when the next starts, under load) repeats nothing and loses noth
 it can, and a gap waits for the next whole figure.
 
 Numbers travel compactly: float arrays as base64 float32 (plotly.js reads typed arrays; a float64 adds
-nothing a chart can show); a big heatmap (QUANTISE_CELLS or more) quantised to 65,536 levels between its
-colour range's ends, which keeps the three decimals its hover shows, a small one (the box's strips, whose
-hover gives four significant digits) as float32. ``decode`` is
+nothing a chart can show); a heatmap whose colour is what it shows (its trace's ``meta`` is LEVELS_META:
+the hidden states, the gradient through time, the next-character probabilities) as one byte a cell, 255
+levels between its colour range's ends (what a colour scale shows; such a hover gives two decimals, which
+the levels keep to within one in the last, or takes its exact numbers from ``customdata``); any other
+(the box's strips, whose hover gives four significant digits) as float32. ``decode`` is
 the reader of this format in Python (the tests read the charts with it); ui/liveplot.js is the one in
 the browser. Measured by bench/live.py: bytes per update per page.
 """
@@ -22,8 +24,8 @@ from typing import Any
 import numpy as np
 
 KEYFRAME = 20                    # ticks between whole figures, so a browser that lost one catches up
-LEVELS = 65534                   # a big heatmap's values as 0 … 65534 between its colour range's ends
-QUANTISE_CELLS = 4096            # heatmaps this big or bigger travel quantised
+LEVELS = 254                     # such a heatmap's values: 0 … 254 across its colour range (255: none)
+LEVELS_META = "levels"           # a heatmap's ``meta`` that lets its z travel as LEVELS levels
 
 
 def _numeric(v: Any) -> np.ndarray | None:
@@ -48,11 +50,11 @@ def pack(v: Any, key: str = "", trace: dict[str, Any] | None = None) -> Any:
     a = _numeric(v)
     if a is None:
         return v
-    if (key == "z" and a.ndim == 2 and a.size >= QUANTISE_CELLS and trace is not None
-            and trace.get("type") == "heatmap"):
+    if (key == "z" and a.ndim == 2 and trace is not None and trace.get("type") == "heatmap"
+            and trace.get("meta") == LEVELS_META):
         lo, hi = _z_range(a, trace)
         q = np.where(np.isfinite(a), np.clip(np.rint((a - lo) / (hi - lo) * LEVELS), 0, LEVELS), LEVELS + 1)
-        return {"dtype": "u2", "bdata": _b64(q.astype("<u2")), "shape": f"{a.shape[0]}, {a.shape[1]}",
+        return {"dtype": "u1", "bdata": _b64(q.astype(np.uint8)), "shape": f"{a.shape[0]}, {a.shape[1]}",
                 "q": [lo, hi, LEVELS]}
     out: dict[str, Any] = {"dtype": "f4", "bdata": _b64(a.astype(np.float32))}
     if a.ndim == 2:

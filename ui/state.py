@@ -88,6 +88,7 @@ class PageRuns:
     tag: str | None = None                                  # the comparison the runs make, None: one run
     debt: float = 0.0                                       # seconds of training past the budget, to repay
     speed: str = "normal"                                   # how fast a short run is shown (ui/live.SPEEDS)
+    until: Any = None                                       # rnn_core.checkpoints.Until: pause the runs there
     pace: deque[tuple[float, int]] = field(                 # (time, step) after each tick: the rate shown
         default_factory=lambda: deque(maxlen=64))
     timings: deque[tuple[float, float, float]] = field(     # seconds: train, draw, draw CPU
@@ -136,6 +137,17 @@ class Held:
 
 
 @dataclass
+class Attempt:
+    """The checkpoint open (ui/checkpoints.py): the prediction locked in, and what the runs revealed."""
+
+    id: str                                                 # the checkpoint's id
+    guess: Any = None                                       # a choice's key or a number; None: not yet
+    skipped: bool = False                                   # "Skip — just show me"
+    shown: bool = False                                     # presenter mode: Reveal pressed
+    outcome: Any = None                                     # rnn_core.checkpoints.Outcome, once revealed
+
+
+@dataclass
 class Session:
     """Everything of this session that is not a widget's value."""
 
@@ -150,6 +162,10 @@ class Session:
     compare_error: str | None = None                        # why the link's comparison was refused
     charts: dict[str, Held] = field(default_factory=dict)   # the live charts as the browser holds them
     page_run: int = 0                                       # full page runs so far (ui/layout.py counts)
+    attempt: Attempt | None = None                          # the checkpoint open (ui/checkpoints.py)
+    go: str | None = None                                   # a checkpoint's button pressed: open it next run
+    opening: str | None = None                              # the checkpoint being opened in this run
+    progress: Any = None                                    # rnn_core.checkpoints.Progress of the course
 
     def page_state(self, exp_id: str) -> PageState:
         return self.pages.setdefault(exp_id, PageState())

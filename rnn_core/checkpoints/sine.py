@@ -105,8 +105,8 @@ FREE_RUN = Checkpoint(
     id="sine-free-run", page=PAGE, title=N_("Running free"),
     setup="preset=article&init=default&lr=0.01",
     question=N_("This sigmoid network predicts the next value with an RMSE of about 0.01, each time from "
-                "50 true values. Run it free for 50 steps (“Inside one step”, free-running): each "
-                "prediction is fed back as the next input. What RMSE does the free run reach?"),
+                "50 true values. Run it free for 50 steps (under “Open the box”, the free-running chart): "
+                "each prediction is fed back as the next input. What RMSE does the free run reach?"),
     guess_range=(0.0, 0.5, 0.01), guess_unit=N_("RMSE"),
     bands=(Band(0.0, 0.03, N_("about the one-step error")),
            Band(0.03, 0.3, N_("several times the one-step error, the wave still there")),

@@ -21,7 +21,7 @@ from .base import Checkpoint, Finished, Outcome
 from .course import get_checkpoint
 
 ROUND_SECONDS = 0.5             # training per lockstep round
-MIN_ROUNDS = 40                 # a run is spread over at least this many rounds (the app's MIN_TICKS)
+MIN_ROUNDS = 40                 # a run is spread over at least this many rounds (the app: 20 ticks)
 
 
 def reached(cp: Checkpoint, trainers: list[Trainer]) -> bool:

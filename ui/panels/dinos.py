@@ -16,6 +16,7 @@ from rnn_core.text import next_char_probs, sample_names
 
 from ..charts import chart, key
 from ..plotstyle import COLORS, FONT_SIZE, empty_figure, make_figure
+from ..plotwire import LEVELS_META
 from ..state import RunState, snapshot_model
 from . import Panels
 from .common import preds, show_char
@@ -58,10 +59,11 @@ def dinos_probe_figure(snap: Any) -> go.Figure:
     prefixes = [text[:t] for t in range(n_steps)]
     heat = go.Heatmap(
         z=np.where(np.isfinite(probs), probs, np.nan), x=np.arange(n_chars), y=np.arange(n_steps),
-        zmin=0, zmax=1, colorscale="Blues", customdata=np.array([[pre] * n_chars for pre in prefixes]),
+        zmin=0, zmax=1, colorscale="Blues", meta=LEVELS_META,
+        customdata=np.array([[pre] * n_chars for pre in prefixes]),
         colorbar={"title": {"text": "P", "side": "right"}, "thickness": 14},
         text=np.array([[show_char(c) for c in chars]] * n_steps),
-        hovertemplate=_("after “%{customdata}”: P(%{text}) = %{z:.3f}<extra></extra>"))
+        hovertemplate=_("after “%{customdata}”: P(%{text}) = %{z:.2f}<extra></extra>"))
     circles = go.Scatter(
         x=[-1 if i is None else i for i in targets], y=np.arange(n_steps), mode="markers",
         name=_("the actual next character"), hoverinfo="skip",
