@@ -296,3 +296,19 @@ def test_predictions_off_the_chart_are_marked_at_the_edge():
     assert list(marks.x) == [151, 153, 152]
     assert list(marks.marker.symbol) == ["triangle-up", "triangle-up", "triangle-down"]
     assert all(lo < y < hi for y in marks.y) and marks.y[0] > 0.9 * hi and marks.y[2] < 0.9 * lo
+
+
+def test_compared_runs_share_the_complex_plane_but_a_blown_up_run_keeps_its_own() -> None:
+    from types import SimpleNamespace as NS
+
+    from ui.dynfigs import spectrum_extent, spectrum_figure
+
+    def snap(radius: float) -> NS:
+        return NS(spectrum=NS(cell="rnn", finite=True, w_hh_eigvals=np.array([radius + 0j, 0.5j]),
+                              jac_eigvals=np.array([0.9 * radius + 0j])))
+    calm, wide, blown = snap(1.0), snap(2.0), snap(1e15)
+    extent = spectrum_extent([calm, wide, blown])
+    assert extent[0] == 2.1                                      # 2.0 × 1.05: the widest readable run
+    x_calm = spectrum_figure(calm, extent).layout.xaxis.range
+    x_blown = spectrum_figure(blown, extent).layout.xaxis.range
+    assert list(x_calm) == [-2.1, 2.1] and x_blown[1] == 1.05e15

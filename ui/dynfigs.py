@@ -14,11 +14,14 @@ from rnn_core.i18n import _, integer, ngettext, number
 from .plotstyle import COLORS, empty_figure, fill, hint, log_axis, log_range, make_figure, positive
 
 CIRCLE = np.exp(1j * np.linspace(0, 2 * np.pi, 181))
+SHARED_RADIUS = 5.0               # runs share the complex plane up to |λ| this large; past it a
+#                                   (diverged) run keeps axes of its own, so the others' stay readable
 
 
 def spectrum_extent(snaps: Sequence[Any]) -> tuple[float, list[float]]:
     """Shared axes for the spectra of several runs (compare mode): the complex plane's half width that
-    holds every rnn run's eigenvalues, and the log range of every gated run's singular values."""
+    holds every rnn run's eigenvalues (up to SHARED_RADIUS), and the log range of every gated run's
+    singular values."""
     radius, sing = 1.2, []
     for s in snaps:
         sp = getattr(s, "spectrum", None)
@@ -26,7 +29,8 @@ def spectrum_extent(snaps: Sequence[Any]) -> tuple[float, list[float]]:
             continue
         if sp.cell == "rnn":
             both = np.abs(np.concatenate([np.asarray(sp.w_hh_eigvals), np.asarray(sp.jac_eigvals)]))
-            radius = max(radius, float(np.max(both)) * 1.05 if both.size else 1.2)
+            own = float(np.max(both)) * 1.05 if both.size else 1.2
+            radius = max(radius, own if own <= SHARED_RADIUS else radius)   # a blown-up run keeps its own
         else:
             sing.append(positive(sp.jac_singvals))
     return radius, log_range(*sing, np.array([1.0]))
@@ -50,7 +54,7 @@ def spectrum_figure(snap: Any, extent: tuple[float, list[float]] | None = None) 
 def _eigen_plane(sp: Any, radius: float | None = None) -> go.Figure:
     w, j = np.asarray(sp.w_hh_eigvals), np.asarray(sp.jac_eigvals)
     r = max(1.2, float(np.max(np.abs(np.concatenate([w, j])))) * 1.05 if w.size else 1.2)
-    r = radius if radius is not None else r
+    r = radius if radius is not None and r <= radius else r
     circle = go.Scatter(x=CIRCLE.real, y=CIRCLE.imag, mode="lines", name="|λ| = 1",
                         line={"color": "#555", "width": 1.5, "dash": "dot"}, hoverinfo="skip")
     ew = go.Scatter(x=w.real, y=w.imag, mode="markers", name="W_hh",
