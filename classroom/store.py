@@ -1,0 +1,258 @@
+"""The class store: a lecturer's class, its students, their runs and checkpoint answers, in one
+database that every app replica shares (classroom/db.py: SQLite file or PostgreSQL).
+
+Every method is one transaction: it checks everything (the code, the key or token, closed, the limits)
+before it writes, and a refusal (`classroom.errors`) leaves the database as it was. Writers of one
+class wait for each other on the class row (PostgreSQL: SELECT … FOR SHARE / FOR UPDATE; SQLite: one
+writer at a time), writers of one student on the student's row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import limits as check
+from .codes import digest, new_code, new_secret, normalise_code, same_secret, show_code
+from .db import WRITE, default_url, make_engine, upgrade
+from .errors import (
+    ClassClosed,
+    NicknameTaken,
+    NotYourRun,
+    TooFast,
+    TooMany,
+    UnknownClass,
+    UnknownRun,
+    UnknownStudent,
+    WrongKey,
+)
+from .limits import Limits
+from .models import Answer, ClassRow, Run, Student
+from .views import Board, read_board, to_csv
+
+Lock = Literal["none", "share", "update"]
+DAY = 86400.0
+
+
+class Store:
+    """The class store on one database. `url`: SQLAlchemy URL (default: ``RNNX_DATABASE_URL``, else an
+    SQLite file, see `classroom.db.default_url`); `clock`: seconds since the epoch (tests pass their
+    own). Opening it runs the migrations (``alembic upgrade head``)."""
+
+    def __init__(self, url: str | None = None, *, limits: Limits | None = None,
+                 clock: Callable[[], float] = time.time, migrate: bool = True) -> None:
+        self.url = url or default_url()
+        self.engine = make_engine(self.url)
+        self.limits = limits or Limits()
+        self.clock = clock
+        if migrate:
+            upgrade(self.engine)
+
+    def dispose(self) -> None:
+        """Close the store's database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
+
+    # -- the lecturer -------------------------------------------------------------------------------
+
+    def create_class(self) -> tuple[str, str]:
+        """A new class: its code to show the students (``K7Q-M2X-9HD``) and the lecturer key (shown
+        once; only its hash is kept)."""
+        key = new_secret()
+        with self._tx(write=True) as s:
+            code = new_code()
+            while s.scalar(select(ClassRow.id).where(ClassRow.code == code)) is not None:
+                code = new_code()
+            s.add(ClassRow(code=code, key_hash=digest(key), created=self.clock(), closed=None))
+        return show_code(code), key
+
+    def close(self, code: str, key: str) -> None:
+        """Close the class: it takes no more posts; the board and the export still read it."""
+        with self._tx(write=True) as s:
+            cls = self._lecturer(s, code, key)
+            if cls.closed is None:
+                cls.closed = self.clock()
+
+    def export_csv(self, code: str, key: str) -> str:
+        """The class's runs and answers as CSV text, with nicknames (`classroom.views.CSV_HEADER`)."""
+        with self._tx(write=False) as s:
+            return to_csv(read_board(s, self._lecturer(s, code, key, lock="none"), None, named=True))
+
+    def delete(self, code: str, key: str) -> None:
+        """Delete the class with its students, runs and answers."""
+        with self._tx(write=True) as s:
+            _delete_classes(s, [self._lecturer(s, code, key).id])
+
+    def expire(self, now: float | None = None) -> int:
+        """Delete every class made more than `limits.keep_days` days before `now` (default: the
+        clock), with its rows; how many classes went."""
+        cutoff = (self.clock() if now is None else now) - self.limits.keep_days * DAY
+        with self._tx(write=True) as s:
+            ids = list(s.scalars(select(ClassRow.id).where(ClassRow.created < cutoff).with_for_update()))
+            _delete_classes(s, ids)
+        return len(ids)
+
+    # -- students -----------------------------------------------------------------------------------
+
+    def join(self, code: str, nickname: str) -> str:
+        """Join a class under a nickname (1–32 characters, kept as typed); the student's token, which
+        every later post of this student carries."""
+        name = check.nickname(nickname, self.limits)
+        token = new_secret()
+        with self._tx(write=True) as s:
+            cls = self._open_class(s, code, lock="update")
+            rows = s.execute(select(Student.number, Student.nickname).where(Student.class_id == cls.id)).all()
+            if len(rows) >= self.limits.students_per_class:
+                raise TooMany(f"The class is full: it has {len(rows)} students, the most a class can have.")
+            if any(n.casefold() == name.casefold() for _, n in rows):
+                raise NicknameTaken(f"Another student of this class is called {name!r}; choose another "
+                                    "nickname.")
+            s.add(Student(class_id=cls.id, number=max((n for n, _ in rows), default=0) + 1, nickname=name,
+                          token_hash=digest(token), joined=self.clock(), recent=[]))
+        return token
+
+    def post_run(self, code: str, token: str, run_id: str, page: str, settings: dict[str, Any],
+                 seed: int | None, curve: list[tuple[int, float]], metrics: dict[str, Any],
+                 final: bool = False) -> None:
+        """Post a run, during training and at its end. Idempotent: a repeat of (student, run_id)
+        updates that run. The curve is thinned to ≤ 200 points; run ids are unique in the class."""
+        lim = self.limits
+        rid = check.label("run id", run_id, lim)
+        fields = dict(page=check.label("page", page, lim), seed=check.seed(seed),
+                      settings=check.small_json("settings", settings, lim), curve=check.curve(curve, lim),
+                      metrics=check.small_json("metrics", metrics, lim), final=bool(final))
+        try:
+            with self._tx(write=True) as s:
+                cls, me, now = self._poster(s, code, token)
+                run = self._run(s, cls, me, rid, must_exist=False)
+                if run is None:
+                    count = s.scalar(select(func.count()).select_from(Run).where(Run.student_id == me.id))
+                    if count >= lim.runs_per_student:
+                        raise TooMany(f"You have {count} runs in this class, the most a student can have; "
+                                      "withdraw one to post another.")
+                    run = Run(class_id=cls.id, student_id=me.id, run_id=rid, created=now)
+                    s.add(run)
+                for name, value in fields.items():
+                    setattr(run, name, value)
+                run.updated = now
+        except IntegrityError:                # another student took this run id at the same moment
+            raise NotYourRun(f"The run {rid!r} belongs to another student.") from None
+
+    def post_answer(self, code: str, token: str, checkpoint_id: str, answer: str | int | float) -> None:
+        """Post a checkpoint answer: the choice or the number. One per student and checkpoint: the
+        last wins."""
+        cid = check.label("checkpoint id", checkpoint_id, self.limits)
+        value = check.answer(answer, self.limits)
+        with self._tx(write=True) as s:
+            cls, me, now = self._poster(s, code, token)
+            row = s.scalar(select(Answer).where(Answer.student_id == me.id, Answer.checkpoint_id == cid))
+            if row is None:
+                row = Answer(class_id=cls.id, student_id=me.id, checkpoint_id=cid)
+                s.add(row)
+            row.answer, row.updated = value, now
+
+    def withdraw_run(self, code: str, token: str, run_id: str) -> None:
+        """Take one's own run off the board (another student's: `NotYourRun`)."""
+        rid = check.label("run id", run_id, self.limits)
+        with self._tx(write=True) as s:
+            cls, me, _ = self._poster(s, code, token)
+            s.delete(self._run(s, cls, me, rid, must_exist=True))
+
+    # -- the board ----------------------------------------------------------------------------------
+
+    def board(self, code: str, page: str | None = None, key: str | None = None) -> Board:
+        """The class's runs (of `page`, if given) and answers. Nicknames only with the lecturer key
+        (a wrong key is refused, not ignored); without it students are numbers."""
+        if page is not None:
+            check.label("page", page, self.limits)
+        with self._tx(write=False) as s:
+            cls = self._class(s, code, lock="none")
+            if key is not None:
+                self._check_key(cls, key)
+            return read_board(s, cls, page, named=key is not None)
+
+    # -- inside -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self, write: bool) -> Iterator[Session]:
+        """One transaction; SQLite writers take the write lock at its start."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE: write})
+            with Session(bind=conn, expire_on_commit=False, autoflush=True) as s, s.begin():
+                yield s
+
+    def _class(self, s: Session, code: str, lock: Lock) -> ClassRow:
+        norm = normalise_code(code)
+        query = select(ClassRow).where(ClassRow.code == (norm or ""))
+        if lock != "none":
+            query = query.with_for_update(read=lock == "share")
+        cls = s.scalar(query) if norm else None
+        if cls is None:
+            shown = code[:20] if isinstance(code, str) else ""
+            raise UnknownClass(f"No class has the code {shown!r}. A class code has 9 letters and digits, "
+                               "like K7Q-M2X-9HD (the lecturer shows it); the class may also have ended.")
+        return cls
+
+    def _check_key(self, cls: ClassRow, key: str) -> None:
+        if not same_secret(key, cls.key_hash):
+            raise WrongKey(f"That is not the lecturer key of class {show_code(cls.code)}; nothing was "
+                           "changed or shown.")
+
+    def _lecturer(self, s: Session, code: str, key: str, lock: Lock = "update") -> ClassRow:
+        cls = self._class(s, code, lock)
+        self._check_key(cls, key)
+        return cls
+
+    def _open_class(self, s: Session, code: str, lock: Lock) -> ClassRow:
+        cls = self._class(s, code, lock)
+        if cls.closed is not None:
+            raise ClassClosed(f"Class {show_code(cls.code)} is closed: it takes no more runs, answers or "
+                              "students.")
+        return cls
+
+    def _poster(self, s: Session, code: str, token: str) -> tuple[ClassRow, Student, float]:
+        """The open class, the student of `token` (row locked) and now, counted against the rate."""
+        cls = self._open_class(s, code, lock="share")
+        me = s.scalar(select(Student).where(Student.class_id == cls.id,
+                                            Student.token_hash == digest(str(token))).with_for_update())
+        if me is None:
+            raise UnknownStudent(f"This student token does not belong to class {show_code(cls.code)}; "
+                                 "join the class to post.")
+        now = self.clock()
+        recent = [t for t in me.recent if now - 60.0 < t <= now]
+        if len(recent) >= self.limits.posts_per_minute:
+            wait = max(1, round(60.0 - (now - min(recent))))
+            raise TooFast(f"At most {self.limits.posts_per_minute} posts a minute are allowed; "
+                          f"try again in {wait} s.")
+        me.recent = [*recent, now]
+        return cls, me, now
+
+    def _run(self, s: Session, cls: ClassRow, me: Student, rid: str, must_exist: bool) -> Run | None:
+        """The class's run `rid` if it is `me`'s; another student's is refused."""
+        run = s.scalar(select(Run).where(Run.class_id == cls.id, Run.run_id == rid))
+        if run is not None and run.student_id != me.id:
+            raise NotYourRun(f"The run {rid!r} belongs to another student; a student can change and "
+                             "withdraw only their own runs.")
+        if run is None and must_exist:
+            raise UnknownRun(f"You have no run {rid!r} in this class.")
+        return run
+
+
+def _delete_classes(s: Session, ids: list[int]) -> None:
+    """Delete classes with their answers, runs and students (children first)."""
+    if not ids:
+        return
+    for table in (Answer, Run, Student):
+        s.execute(delete(table).where(table.class_id.in_(ids)))
+    s.execute(delete(ClassRow).where(ClassRow.id.in_(ids)))
