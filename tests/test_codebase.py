@@ -1,5 +1,5 @@
-"""The code's own budget (docs/architecture.md): no module of rnn_core, ui or pages over 300 lines, no
-function over 50, and the core free of the UI."""
+"""The code's own budget (docs/architecture.md): no module of rnn_core, ui, pages or classroom over 300
+lines, no function over 50, and the core free of the UI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("rnn_core", "ui", "pages")
+PACKAGES = ("rnn_core", "ui", "pages", "classroom")
 MAX_MODULE, MAX_FUNCTION = 300, 50
 
 
