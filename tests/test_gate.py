@@ -75,6 +75,14 @@ def test_the_training_budget_shrinks_with_the_sessions_ticking() -> None:
     assert load.ticking(now=103.0) == 1
 
 
+def test_a_session_alone_trains_as_long_as_its_tick_allows() -> None:
+    load = Load(share=0.3, rate=2.0, window=2.0, solo=0.9)
+    a, b = object(), object()
+    assert load.budget(a, cap=0.8, now=100.0) == 0.8                 # alone: the whole tick
+    load.budget(b, cap=0.8, now=100.2)
+    assert abs(load.budget(a, cap=0.8, now=100.5) - 0.1125) < 1e-12  # two: 0.9 / 2 each, at 2 ticks a second
+
+
 def test_one_math_thread_is_set_only_on_a_torch_that_finished_importing(monkeypatch) -> None:
     """Seen in the classroom benchmark: the first two torch sessions of a replica imported torch at
     once, and the app asked the half-imported module for set_num_threads (AttributeError, a crashed

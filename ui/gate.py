@@ -85,6 +85,8 @@ class Load:
             for k in [k for k, t in self._last.items() if now - t > self.window]:
                 del self._last[k]
             n = len(self._last)
+        if n == 1 and self.solo > self.share:
+            return cap                 # alone: ticks as long as the caller allows (its drawing is the rest)
         return min(cap, max(self.share, self.solo / n) / (self.rate * n))
 
     def ticking(self, now: float | None = None) -> int:
