@@ -31,8 +31,9 @@ from .knobs import model_summary, needs_rebuild
 from .state import PageRuns, PageState, RunState, page_state, session
 
 TICK_SECONDS = 0.15              # training budget of a tick that a click started, shared by the page's runs
-SOLO_TICK = 0.8                  # … of a timer's tick at most: a page alone trains this long, then draws
-#                                  (~1 redraw a second, 80 % training); LOAD shrinks it as others tick
+SOLO_TICK = 0.45                 # … of a timer's tick at most: a page alone trains this long, then draws;
+#                                  LOAD shrinks it as others tick. Longer, Streamlit fades the charts
+#                                  while the tick runs (bench/browser.py at 0.8 s: 3-8 % samples faded)
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 SPEEDS = {"slow": 120, "normal": 20, "fast": 8, "max": 1}   # a short run is spread over at least this
 #                                  many ticks to be seen (normal: 20 ticks, ~10 s); "max": as fast as it goes
