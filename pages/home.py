@@ -5,7 +5,7 @@ import streamlit as st
 from rnn_core import i18n
 from rnn_core.experiments import experiments
 from rnn_core.i18n import _
-from ui import checkpoints, lang
+from ui import checkpoints, lang, urls
 from ui.lesson import lesson_path
 from ui.mpa import through_app
 from ui.nav import page_of
@@ -16,9 +16,7 @@ session().page = "home"                  # (ui/state.py: back on an experiment p
 with st.sidebar:
     lang.selector()
 checkpoints.read_progress()              # a link's ?progress= joins this session's
-for note in session().notices:
-    st.toast(note, icon=":material/link_off:")
-session().notices.clear()
+urls.say_notices()
 st.title("RNN Explorer")
 st.markdown(lesson_path("home", i18n.current()).read_text(encoding="utf-8"))
 checkpoints.course_overview()

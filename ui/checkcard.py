@@ -99,11 +99,11 @@ def card(exp: Experiment, page: PageRuns) -> str | None:
         if a.outcome is not None:
             _revealed(cp, a, exp)
         elif presenting:
-            _present(cp, a, reached)
+            _present(cp, reached)
         elif waiting:
             _predict(cp)
         else:
-            _waiting(cp, a, reached)
+            _waiting(cp, a)
     return _("Make your prediction first (or skip) in the checkpoint above.") if waiting else None
 
 
@@ -145,7 +145,7 @@ def _predict(cp: Checkpoint) -> None:
     st.caption(_("Train starts once you have predicted: the run then answers the question."))
 
 
-def _waiting(cp: Checkpoint, a: Attempt, reached: bool) -> None:
+def _waiting(cp: Checkpoint, a: Attempt) -> None:
     if a.guess is not None:
         said = _("Your prediction: **{answer}**.").format(answer=cp.answer_text(a.guess))
     else:
@@ -153,7 +153,7 @@ def _waiting(cp: Checkpoint, a: Attempt, reached: bool) -> None:
     st.markdown(said + " " + _("Press Train and watch: the answer appears when the run gets there."))
 
 
-def _present(cp: Checkpoint, a: Attempt, reached: bool) -> None:
+def _present(cp: Checkpoint, reached: bool) -> None:
     """Presenter mode: the choices numbered and large; Reveal, once the runs got there."""
     if cp.numeric:
         assert cp.guess_range is not None

@@ -159,7 +159,7 @@ def drawer(exp: Experiment, labels: list[str],
 def hidden_scale(snaps: list[Any]) -> tuple[str, float | None]:
     """One colour scale for the hidden states of several runs: their activation's when they share one
     (LSTM and GRU: tanh's), tanh's [−1, 1] for sigmoid beside tanh, else ± the largest |h| of them all."""
-    acts = {s.config.model.activation if s.config.model.cell == "rnn" else "tanh" for s in snaps}
+    acts = {figures.hidden_activation(s.config.model) for s in snaps}
     if len(acts) == 1:
         act = acts.pop()
     else:

@@ -90,6 +90,12 @@ def stop_marker(snap: Any, steps: np.ndarray, y_top: float) -> list[go.Scatter]:
 
 # ----------------------------------------------------------------------------- hidden states
 
+def hidden_activation(model: Any) -> str:
+    """The activation whose range a model's h_t lies in: its own for the plain RNN, tanh's [-1, 1] for
+    LSTM and GRU."""
+    return model.activation if model.cell == "rnn" else "tanh"
+
+
 def hidden_figure(snap: Any, activation: str, zmax: float | None = None) -> go.Figure:
     """Heatmap of the probe sequence's hidden states h_t: unit (y) × time step (x).
 

@@ -227,8 +227,7 @@ def status_line(exp: Experiment, page: PageRuns) -> str:
 
 
 def _default_hidden(state: RunState) -> None:
-    m = state.snap.config.model
-    act = m.activation if m.cell == "rnn" else "tanh"              # lstm / gru: h_t in [-1, 1]
+    act = figures.hidden_activation(state.snap.config.model)
     chart(lambda: figures.hidden_figure(state.snap, act), key(state, "hidden"))
 
 

@@ -13,7 +13,7 @@ import streamlit as st
 from rnn_core.i18n import _, integer, ngettext
 
 from ..charts import chart, key
-from ..figures import hidden_figure
+from ..figures import hidden_activation, hidden_figure
 from ..plotstyle import COLORS, FONT_SIZE, activation_scale, empty_figure, make_figure
 from ..state import RunState
 from . import Panels
@@ -102,8 +102,7 @@ def abcde_figures(snap: Any, **opts: Any) -> list[go.Figure]:
 
 
 def _activation(state: RunState) -> str:
-    m = state.snap.config.model
-    return m.activation if m.cell == "rnn" else "tanh"                 # lstm / gru: h_t in [-1, 1]
+    return hidden_activation(state.snap.config.model)
 
 
 def letter_probs(state: RunState) -> None:
