@@ -92,14 +92,17 @@ def small_json(what: str, value: object, limits: Limits) -> dict[str, Any]:
     return plain
 
 
-def answer(value: object, limits: Limits) -> str | int | float:
-    """A checkpoint answer: the choice (text) or a finite number."""
+def answer(value: object, limits: Limits, outcome: bool = False) -> str | int | float:
+    """A checkpoint answer, or the outcome a run measured: the choice (text) or a finite number."""
     if isinstance(value, str) and 1 <= len(value) <= limits.answer_chars:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return value
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return answer(value.item(), limits)
+        return answer(value.item(), limits, outcome)
+    if outcome:
+        raise BadInput(f"An outcome must be a choice (text of 1 to {limits.answer_chars} characters), "
+                       "a finite number, or none.")
     raise BadInput(f"An answer must be a choice (text of 1 to {limits.answer_chars} characters) "
                    "or a finite number.")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -17,7 +17,8 @@ class Base(DeclarativeBase):
 
 
 class ClassRow(Base):
-    """A class: its code (normalised), the SHA-256 of the lecturer key, when it was made and closed."""
+    """A class: its code (normalised), the SHA-256 of the lecturer key, when it was made and closed,
+    and whether the lecturer lets the students see each other's nicknames on the board."""
 
     __tablename__ = "classes"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,6 +26,7 @@ class ClassRow(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     created: Mapped[float] = mapped_column(Double, index=True)
     closed: Mapped[float | None] = mapped_column(Double)
+    show_names: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Student(Base):
@@ -63,7 +65,8 @@ class Run(Base):
 
 
 class Answer(Base):
-    """A student's answer to a checkpoint (the last one wins): the choice (text) or a number."""
+    """A student's answer to a checkpoint (the last one wins): the choice (text) or a number, and what
+    the student's own run measured there (`outcome`: a choice key like "a", a number, or null)."""
 
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("student_id", "checkpoint_id"),
@@ -73,4 +76,5 @@ class Answer(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id", ondelete="CASCADE"))
     checkpoint_id: Mapped[str] = mapped_column(String(64))
     answer: Mapped[Any] = mapped_column(JSON)
+    outcome: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
     updated: Mapped[float] = mapped_column(Double)

@@ -84,6 +84,17 @@ class Store:
             if cls.closed is None:
                 cls.closed = self.clock()
 
+    def show_names(self, code: str, key: str, on: bool) -> None:
+        """Let the students see each other's nicknames on the board (`on`), or only numbers again.
+        Works on a closed class too (its board is still read)."""
+        with self._tx(write=True) as s:
+            self._lecturer(s, code, key).show_names = bool(on)
+
+    def check_key(self, code: str, key: str) -> None:
+        """Nothing if `key` is the lecturer key of the class; `WrongKey` or `UnknownClass` if not."""
+        with self._tx(write=False) as s:
+            self._lecturer(s, code, key, lock="none")
+
     def export_csv(self, code: str, key: str) -> str:
         """The class's runs and answers as CSV text, with nicknames (`classroom.views.CSV_HEADER`)."""
         with self._tx(write=False) as s:
@@ -149,18 +160,21 @@ class Store:
         except IntegrityError:                # another student took this run id at the same moment
             raise NotYourRun(f"The run {rid!r} belongs to another student.") from None
 
-    def post_answer(self, code: str, token: str, checkpoint_id: str, answer: str | int | float) -> None:
-        """Post a checkpoint answer: the choice or the number. One per student and checkpoint: the
-        last wins."""
+    def post_answer(self, code: str, token: str, checkpoint_id: str, answer: str | int | float,
+                    outcome: str | int | float | None = None) -> None:
+        """Post a checkpoint answer: the choice or the number, and what the student's own run
+        measured there (`outcome`, checked like an answer, or None). One per student and checkpoint:
+        the last post wins and sets both (a post without an outcome clears an earlier one)."""
         cid = check.label("checkpoint id", checkpoint_id, self.limits)
         value = check.answer(answer, self.limits)
+        measured = None if outcome is None else check.answer(outcome, self.limits, outcome=True)
         with self._tx(write=True) as s:
             cls, me, now = self._poster(s, code, token)
             row = s.scalar(select(Answer).where(Answer.student_id == me.id, Answer.checkpoint_id == cid))
             if row is None:
                 row = Answer(class_id=cls.id, student_id=me.id, checkpoint_id=cid)
                 s.add(row)
-            row.answer, row.updated = value, now
+            row.answer, row.outcome, row.updated = value, measured, now
 
     def withdraw_run(self, code: str, token: str, run_id: str) -> None:
         """Take one's own run off the board (another student's: `NotYourRun`)."""
@@ -172,15 +186,27 @@ class Store:
     # -- the board ----------------------------------------------------------------------------------
 
     def board(self, code: str, page: str | None = None, key: str | None = None) -> Board:
-        """The class's runs (of `page`, if given) and answers. Nicknames only with the lecturer key
-        (a wrong key is refused, not ignored); without it students are numbers."""
+        """The class's runs (of `page`, if given) and answers. Nicknames with the lecturer key (a wrong
+        key is refused, not ignored) or when the lecturer turned `show_names` on; else numbers."""
         if page is not None:
             check.label("page", page, self.limits)
         with self._tx(write=False) as s:
             cls = self._class(s, code, lock="none")
             if key is not None:
                 self._check_key(cls, key)
-            return read_board(s, cls, page, named=key is not None)
+            return read_board(s, cls, page, named=key is not None or cls.show_names)
+
+    def check(self, code: str) -> str:
+        """The class's code as shown (``K7Q-M2X-9HD``) for a code as typed; `UnknownClass` if none."""
+        with self._tx(write=False) as s:
+            return show_code(self._class(s, code, lock="none").code)
+
+    def student(self, code: str, token: str) -> tuple[int, str]:
+        """A returning student's number and nickname (a closed class too); `UnknownStudent` if the
+        token is not of this class."""
+        with self._tx(write=False) as s:
+            me = self._student(s, self._class(s, code, lock="none"), token, lock=False)
+            return me.number, me.nickname
 
     # -- inside -------------------------------------------------------------------------------------
 
@@ -224,11 +250,7 @@ class Store:
     def _poster(self, s: Session, code: str, token: str) -> tuple[ClassRow, Student, float]:
         """The open class, the student of `token` (row locked) and now, counted against the rate."""
         cls = self._open_class(s, code, lock="share")
-        me = s.scalar(select(Student).where(Student.class_id == cls.id,
-                                            Student.token_hash == digest(str(token))).with_for_update())
-        if me is None:
-            raise UnknownStudent(f"This student token does not belong to class {show_code(cls.code)}; "
-                                 "join the class to post.")
+        me = self._student(s, cls, token, lock=True)
         now = self.clock()
         recent = [t for t in me.recent if now - 60.0 < t <= now]
         if len(recent) >= self.limits.posts_per_minute:
@@ -237,6 +259,14 @@ class Store:
                           f"try again in {wait} s.")
         me.recent = [*recent, now]
         return cls, me, now
+
+    def _student(self, s: Session, cls: ClassRow, token: str, lock: bool) -> Student:
+        query = select(Student).where(Student.class_id == cls.id, Student.token_hash == digest(str(token)))
+        me = s.scalar(query.with_for_update() if lock else query)
+        if me is None:
+            raise UnknownStudent(f"This student token does not belong to class {show_code(cls.code)}; "
+                                 "join the class to post.")
+        return me
 
     def _run(self, s: Session, cls: ClassRow, me: Student, rid: str, must_exist: bool) -> Run | None:
         """The class's run `rid` if it is `me`'s; another student's is refused."""

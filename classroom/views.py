@@ -15,7 +15,7 @@ from .codes import show_code
 from .models import Answer, ClassRow, Run, Student
 
 CSV_HEADER = ["student", "nickname", "kind", "page", "run_id", "seed", "final", "settings", "metrics",
-              "checkpoint_id", "answer", "updated"]
+              "checkpoint_id", "answer", "outcome", "updated"]
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -38,21 +38,25 @@ class RunView:
 
 @dataclass(frozen=True)
 class AnswerView:
-    """A checkpoint answer on the board (the student's last)."""
+    """A checkpoint answer on the board (the student's last) and what the student's run measured
+    there (`outcome`: a choice, a number, or None if none was posted)."""
 
     student: int
     nickname: str | None
     checkpoint_id: str
     answer: str | int | float
+    outcome: str | int | float | None
     updated: float
 
 
 @dataclass(frozen=True)
 class Board:
-    """A class as its board shows it: the code, closed or not, how many joined, the runs and answers."""
+    """A class as its board shows it: the code, closed or not, whether the lecturer shows the students
+    each other's nicknames, how many joined, the runs and answers."""
 
     code: str
     closed: bool
+    show_names: bool
     students: int
     runs: list[RunView]
     answers: list[AnswerView]
@@ -69,10 +73,11 @@ def read_board(s: Session, cls: ClassRow, page: str | None, named: bool) -> Boar
     students = s.scalar(select(Student.number).where(Student.class_id == cls.id)
                         .order_by(Student.number.desc()).limit(1)) or 0
     return Board(
-        code=show_code(cls.code), closed=cls.closed is not None, students=students,
+        code=show_code(cls.code), closed=cls.closed is not None, show_names=cls.show_names,
+        students=students,
         runs=[RunView(n, name if named else None, r.run_id, r.page, r.settings, r.seed, r.curve,
                       r.metrics, r.final, r.updated) for r, n, name in s.execute(runs)],
-        answers=[AnswerView(n, name if named else None, a.checkpoint_id, a.answer, a.updated)
+        answers=[AnswerView(n, name if named else None, a.checkpoint_id, a.answer, a.outcome, a.updated)
                  for a, n, name in s.execute(answers)])
 
 
@@ -85,6 +90,11 @@ def _json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _value(value: str | int | float | None) -> str:
+    """An answer or outcome cell: the choice as typed (guarded), a number as JSON, none as empty."""
+    return "" if value is None else _cell(value) if isinstance(value, str) else _json(value)
+
+
 def to_csv(board: Board) -> str:
     """The board as CSV (one row a run, then one a answer; `CSV_HEADER`), lines ending in \\r\\n."""
     out = io.StringIO()
@@ -93,9 +103,8 @@ def to_csv(board: Board) -> str:
     for r in board.runs:
         w.writerow([r.student, _cell(r.nickname or ""), "run", _cell(r.page), _cell(r.run_id),
                     "" if r.seed is None else r.seed, int(r.final), _json(r.settings), _json(r.metrics),
-                    "", "", repr(r.updated)])
+                    "", "", "", repr(r.updated)])
     for a in board.answers:
-        answer = _cell(a.answer) if isinstance(a.answer, str) else _json(a.answer)
         w.writerow([a.student, _cell(a.nickname or ""), "answer", "", "", "", "", "", "",
-                    _cell(a.checkpoint_id), answer, repr(a.updated)])
+                    _cell(a.checkpoint_id), _value(a.answer), _value(a.outcome), repr(a.updated)])
     return out.getvalue()

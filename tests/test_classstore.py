@@ -372,6 +372,71 @@ def test_the_board_hides_nicknames_without_the_key_and_filters_by_page(store: St
     assert [(a.nickname, a.answer) for a in named.answers] == [("Bob", "b")]
 
 
+def test_the_lecturer_may_show_nicknames_to_the_students(store: Store) -> None:
+    code, key = store.create_class()
+    ada, bob = store.join(code, "Ada"), store.join(code, "Bob")
+    run(store, code, ada, "a1")
+    store.post_answer(code, bob, "c1", "b")
+    assert store.board(code).show_names is False
+    assert [r.nickname for r in store.board(code).runs] == [None]
+    for wrong in ["", "x" * 32, None]:
+        with pytest.raises(WrongKey):
+            store.show_names(code, wrong, True)
+    assert store.board(code).show_names is False
+    store.show_names(code, key, True)
+    board = store.board(code)
+    assert board.show_names is True
+    assert ([r.nickname for r in board.runs], [a.nickname for a in board.answers]) == (["Ada"], ["Bob"])
+    store.close(code, key)
+    store.show_names(code, key, False)                             # a closed class too
+    board = store.board(code)
+    assert (board.closed, board.show_names, [r.nickname for r in board.runs]) == (True, False, [None])
+    assert [r.nickname for r in store.board(code, key=key).runs] == ["Ada"]
+    with pytest.raises(UnknownClass):
+        store.show_names("K7Q-M2X-9H#", key, True)
+
+
+def test_an_answer_carries_the_outcome_of_the_students_run(store: Store) -> None:
+    code, _ = store.create_class()
+    token = store.join(code, "Ada")
+    store.post_answer(code, token, "c1", "a", outcome="b")
+    store.post_answer(code, token, "c2", 0.5, outcome=0.4375)
+    assert [(a.checkpoint_id, a.answer, a.outcome) for a in store.board(code).answers] == [
+        ("c1", "a", "b"), ("c2", 0.5, 0.4375)]
+    store.post_answer(code, token, "c1", "a")                     # the post sets both: no outcome now
+    for bad in [float("nan"), float("inf"), "", "x" * 201, True, [1], {"a": 1}]:
+        with pytest.raises(BadInput) as e:
+            store.post_answer(code, token, "c2", "a", outcome=bad)
+        assert str(e.value) == ("An outcome must be a choice (text of 1 to 200 characters), a finite "
+                                "number, or none.")
+    assert [(a.answer, a.outcome) for a in store.board(code).answers] == [("a", None), (0.5, 0.4375)]
+    with store.engine.connect() as conn:                           # none is SQL NULL, not JSON null
+        assert conn.scalar(select(func.count()).select_from(Answer).where(Answer.outcome.is_(None))) == 1
+
+
+def test_check_check_key_and_student_validate_links(store: Store) -> None:
+    code, key = store.create_class()
+    other, other_key = store.create_class()
+    ada, bob = store.join(code, "Ada"), store.join(code, "  Bob ")
+    assert store.check(code.lower().replace("-", " ")) == code
+    for bad in ["", "K7Q", "K7Q-M2X-9H#", None, *(c for c in [new_code()] if c != normalise_code(code))]:
+        with pytest.raises(UnknownClass):
+            store.check(bad)
+    assert store.check_key(code, key) is None
+    for wrong in [other_key, "", None]:
+        with pytest.raises(WrongKey):
+            store.check_key(code, wrong)
+    with pytest.raises(UnknownClass):
+        store.check_key("", key)
+    assert (store.student(code, ada), store.student(code, bob)) == ((1, "Ada"), (2, "Bob"))
+    for wrong in [store.join(other, "Eve"), "", None]:
+        with pytest.raises(UnknownStudent) as e:
+            store.student(code, wrong)
+        assert str(e.value) == f"This student token does not belong to class {code}; join the class to post."
+    store.close(code, key)
+    assert store.student(code, ada) == (1, "Ada") and store.check(code) == code   # closed: still read
+
+
 def test_nicknames_are_unique_in_a_class(store: Store) -> None:
     code, _ = store.create_class()
     store.join(code, "Ada")
@@ -459,15 +524,19 @@ def test_export_csv_header_and_rows(make_store) -> None:
     code, key = store.create_class()
     ada, bob = store.join(code, "=Ada, \"the\" first"), store.join(code, "Bob")
     run(store, code, ada, "a1", settings={"lr": 0.01, "cell": "lstm"}, metrics={"rmse": 0.25}, final=True)
-    store.post_answer(code, ada, "sine-1", "b")
+    store.post_answer(code, ada, "sine-1", "b", outcome="=c")
     store.post_answer(code, bob, "sine-1", -0.5)
+    store.post_answer(code, bob, "sine-2", "a", outcome=0.25)
     assert CSV_HEADER[:3] == ["student", "nickname", "kind"]
+    assert CSV_HEADER[-3:] == ["answer", "outcome", "updated"]
     assert store.export_csv(code, key) == (
-        "student,nickname,kind,page,run_id,seed,final,settings,metrics,checkpoint_id,answer,updated\r\n"
+        "student,nickname,kind,page,run_id,seed,final,settings,metrics,checkpoint_id,answer,outcome,"
+        "updated\r\n"
         "1,\"'=Ada, \"\"the\"\" first\",run,sine,a1,7,1,\"{\"\"cell\"\":\"\"lstm\"\",\"\"lr\"\":0.01}\","
-        "\"{\"\"rmse\"\":0.25}\",,,1700000000.5\r\n"
-        "1,\"'=Ada, \"\"the\"\" first\",answer,,,,,,,sine-1,b,1700000000.5\r\n"
-        "2,Bob,answer,,,,,,,sine-1,-0.5,1700000000.5\r\n")
+        "\"{\"\"rmse\"\":0.25}\",,,,1700000000.5\r\n"
+        "1,\"'=Ada, \"\"the\"\" first\",answer,,,,,,,sine-1,b,'=c,1700000000.5\r\n"
+        "2,Bob,answer,,,,,,,sine-1,-0.5,,1700000000.5\r\n"
+        "2,Bob,answer,,,,,,,sine-2,a,0.25,1700000000.5\r\n")
 
 
 def test_the_migrations_make_the_models_schema(store: Store) -> None:
@@ -477,9 +546,39 @@ def test_the_migrations_make_the_models_schema(store: Store) -> None:
     from classroom.models import Base
 
     with store.engine.connect() as conn:
-        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     Store(store.url).dispose()                                      # opening again: already at head
+
+
+def test_migration_0002_keeps_the_rows_up_and_down(db_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from classroom.db import MIGRATIONS, make_engine
+
+    engine = make_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO classes (id, code, key_hash, created) VALUES (1, 'K7QM2X9HD', "
+                          f"'{digest('key')}', 1.0)"))
+        conn.execute(text("INSERT INTO students (id, class_id, number, nickname, token_hash, joined, recent) "
+                          f"VALUES (1, 1, 1, 'Ada', '{digest('tok')}', 1.0, '[]')"))
+        conn.execute(text("INSERT INTO answers (id, class_id, student_id, checkpoint_id, answer, updated) "
+                          "VALUES (1, 1, 1, 'c1', '\"a\"', 2.0)"))
+    engine.dispose()
+    with Store(db_url) as store:
+        board = store.board("K7Q-M2X-9HD")
+        assert (board.show_names, [(a.answer, a.outcome) for a in board.answers]) == (False, [("a", None)])
+        with store.engine.connect() as conn:
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        with store.engine.begin() as conn:               # back down: the columns go, no row goes with them
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+        assert [count(store, m) for m in (ClassRow, Student, Answer)] == [1, 1, 1]
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:
