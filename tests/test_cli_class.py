@@ -163,3 +163,25 @@ def test_a_database_out_of_reach_is_one_line(capsys, tmp_path):
     hidden = refused(capsys, "class", "new", "--db", "nosuch://u:secret@h/db")
     assert "secret" not in hidden
     assert "--class" in refused(capsys, "train", "sine", "--nickname", "Ada")
+
+
+def test_answers_are_shown_and_what_students_typed_cannot_steer_the_terminal(capsys, db):
+    c = new_class(capsys, db)
+    with Store(db) as store:
+        token = store.join(c["code"], "Eve\x9b2J")                 # a C1 control: CSI, "clear the screen"
+        store.post_answer(c["code"], token, "sine-1", "b")
+    [a] = show(capsys, db, c)["answers"]
+    assert a == {"student": 1, "nickname": "Eve\x9b2J", "checkpoint": "sine-1", "answer": "b",
+                 "outcome": a["outcome"]}                          # the store may not keep outcomes yet
+    text = run(capsys, "class", "show", c["code"], "--key", c["key"], "--db", db)
+    assert "Eve?2J" in text and "\x9b" not in text and "sine-1" in text
+
+
+def test_a_run_the_database_never_takes_trains_to_its_end_unposted(capsys, db, monkeypatch):
+    c = new_class(capsys, db)
+    calls = spy(monkeypatch, fail=99)
+    monkeypatch.setattr(clipost, "RETRY_WAIT", 0.0)
+    assert cli.main(["train", "sine", *TINY, "--class", c["code"], "--db", db, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["class"]["posted"] is False and calls == [True] * clipost.FINAL_TRIES
+    assert "the finished run was not posted" in err.splitlines()[-1]
