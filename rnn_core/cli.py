@@ -8,6 +8,7 @@
     python -m rnn_core inspect EXPERIMENT --t T [--steps N] [--preset NAME] [--set …] [--seed N] [--json]
     python -m rnn_core lessons [--json]
     python -m rnn_core checkpoint ID [--seed N] [--json]
+    python -m rnn_core class new|show|close|export|delete …  (rnn_core/cliclass.py; train --class: clipost.py)
 
 EXPERIMENT is an id or its page in the app: ``list`` prints both, one experiment a line, the id first
 (``dinos   (page /dinosaur_names)  Dinosaur names``). ``--set`` and ``--vary`` take the settings of
@@ -35,9 +36,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
-from . import cliinspect, clilessons, schema
+from . import cliclass, cliinspect, clilessons, clipost, schema
 from .cliparse import parse_seed, parse_sets, parser, sweep_args
 from .compare import Spec, parse_spec, runs_of, train_all
 from .config import RunConfig
@@ -69,17 +71,23 @@ def configure(exp_id: str, preset: str = "default", sets: list[str] | None = Non
     return exp.fit_run(exp.settle(run, changes, pinned=changes)[0])
 
 
-def train(exp_id: str, run: RunConfig, preset: str = "default",
-          progress: TextIO | None = None) -> dict[str, Any]:
-    """Train to the end; the result that ``--json`` prints. ``progress``: a stream for progress lines."""
+def train(exp_id: str, run: RunConfig, preset: str = "default", progress: TextIO | None = None,
+          post: Callable[[Trainer], None] | None = None) -> dict[str, Any]:
+    """Train to the end; the result that ``--json`` prints. ``progress``: a stream for progress lines;
+    ``post``: called with the trainer between chunks of training and at the end (``train --class``)."""
     exp = get_experiment(exp_id)
     trainer = Trainer(exp.make_task(run), run)
     report = Progress(progress, exp.id)
-    snap = trainer.run(seconds=PROGRESS_EVERY)
+    chunk = {"seconds": PROGRESS_EVERY} if post is None else clipost.chunk(trainer)
+    snap = trainer.run(**chunk)
     while not snap.done:
-        report.show(snap.step, snap.total_steps)
-        snap = trainer.run(seconds=PROGRESS_EVERY)
+        if post is not None:
+            post(trainer)
+        report.maybe(snap.step, snap.total_steps)
+        snap = trainer.run(**chunk)
     report.close(snap.step, snap.total_steps)
+    if post is not None:
+        post(trainer)
     out = result(exp.id, preset, trainer)
     with single_thread():
         free = trainer.task.free_run(trainer.model)
@@ -217,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         _say(f"error: {_one_line(e)}")
         return 2
+    except cliclass.Unreachable as e:
+        _say(f"error: {_one_line(e)}")
+        return 1
     except Exception as e:
         if os.environ.get("RNN_CORE_TRACEBACK"):
             raise
@@ -231,6 +242,8 @@ def _command(args: argparse.Namespace) -> int:
         rows = clilessons.lessons()
         return _write("\n".join(json.dumps(r, allow_nan=False) for r in rows) if args.json
                       else clilessons.lessons_text(rows))
+    if args.command == "class":
+        return _write(*cliclass.command(args))
     if args.command == "checkpoint":
         out = clilessons.checkpoint(args.id, parse_seed(args.seed))
         return _write(json.dumps(out, allow_nan=False) if args.json else clilessons.checkpoint_text(out))
@@ -247,16 +260,18 @@ def _command(args: argparse.Namespace) -> int:
         text = compare_table(rows)
     else:
         run = configure(exp.id, args.preset, args.sets, parse_seed(args.seed))
-        rows = [train(exp.id, run, args.preset, progress=sys.stderr)]
+        poster = clipost.joined(args, exp, _say)
+        rows = [train(exp.id, run, args.preset, progress=sys.stderr, post=poster)]
+        rows[0] |= {"class": poster.summary()} if poster else {}
         text = _result_text(rows[0])
     if args.json:
         text = "\n".join(json.dumps(r, allow_nan=False) for r in rows)
     return _write(text)
 
 
-def _write(text: str) -> int:
-    """Print and flush inside ``main``'s guard, so a closed pipe is caught there, not at exit."""
-    print(text)
+def _write(text: str, raw: bool = False) -> int:
+    """Print (``raw``: as it is) and flush inside ``main``'s guard: a closed pipe is caught there."""
+    sys.stdout.write(text if raw else text + "\n")
     sys.stdout.flush()
     return 0
 
@@ -278,4 +293,6 @@ def _result_text(r: dict[str, Any]) -> str:
     lines += [f"  {k}: {v}" for k, v in r["metrics"].items()]
     if r["stop_reason"]:
         lines.append(f"  stopped: {r['stop_reason']}")
+    if "class" in r:
+        lines.append(clipost.summary_text(r["class"]))
     return "\n".join(lines)

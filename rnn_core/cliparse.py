@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from . import schema
+from . import cliclass, schema
 from .experiments import Experiment
 from .messages import clip
 from .sweep import MAX_SEEDS
@@ -78,6 +78,7 @@ def parser() -> Parser:
     ck.add_argument("id", help="a checkpoint's id (python -m rnn_core lessons)")
     ck._add_action(next(x for x in tr._actions if "--seed" in x.option_strings))
     ck.add_argument("--json", action="store_true", help="print one JSON object")
+    cliclass.add_commands(sub, tr)
     return ap
 
 

@@ -253,7 +253,7 @@ def test_train_refuses_a_setting_of_another_experiment(capsys):
     (["train", "sine", "--colour", "red"], "error: unrecognized arguments: --colour red (see python -m "
                                            "rnn_core --help)"),
     (["fly"], "error: argument command: invalid choice: 'fly' (choose from 'list', 'train', 'sweep', "
-              "'compare', 'inspect', 'lessons', 'checkpoint') (see python -m rnn_core --help)"),
+              "'compare', 'inspect', 'lessons', 'checkpoint', 'class') (see python -m rnn_core --help)"),
     (["checkpoint"], "error: the following arguments are required: id (see python -m rnn_core checkpoint "
                      "--help)"),
     (["inspect", "sine"], "error: the following arguments are required: --t (see python -m rnn_core "
