@@ -34,12 +34,14 @@ DAY = 86400.0
 class Store(Access):
     """The class store on one database. `url`: SQLAlchemy URL (default: ``RNNX_DATABASE_URL``, else an
     SQLite file, see `classroom.db.default_url`); `clock`: seconds since the epoch (tests pass their
-    own). Opening it runs the migrations (``alembic upgrade head``)."""
+    own); `busy_timeout`: seconds an SQLite writer waits for the write lock. Opening it runs the
+    migrations (``alembic upgrade head``)."""
 
     def __init__(self, url: str | None = None, *, limits: Limits | None = None,
-                 clock: Callable[[], float] = time.time, migrate: bool = True) -> None:
+                 clock: Callable[[], float] = time.time, migrate: bool = True,
+                 busy_timeout: float = 30.0) -> None:
         self.url = url or default_url()
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, busy_timeout=busy_timeout)
         self.limits = limits or Limits()
         self.clock = clock
         if migrate:
