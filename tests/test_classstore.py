@@ -637,6 +637,8 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with Store(sqlite_url(tmp_path / "c.sqlite3"), busy_timeout=0.25) as s, s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 250     # a shorter wait (tests)
 
 
 def test_the_database_comes_from_the_environment(monkeypatch, tmp_path) -> None:
