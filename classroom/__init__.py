@@ -7,6 +7,9 @@ and a nickname, their runs and checkpoint answers, pooled in one database and re
     store.post_run(code, token, "r1", "sine", {"lr": 0.01}, 7, [(0, 1.0), (10, 0.5)], {"rmse": 0.1})
     store.board(code, key=key)
 
+    outbox = Outbox(shared_store, code, token)   # the app: posts that never block training
+    outbox.post_answer("sine-1", "b", outcome="a")
+
 docs/architecture.md, "The class store".
 """
 
@@ -25,9 +28,11 @@ from .errors import (
                      WrongKey,
 )
 from .limits import Limits
+from .outbox import Outbox, OutboxStatus, shared_store
 from .store import Store
 from .views import CSV_HEADER, AnswerView, Board, RunView
 
 __all__ = ["CSV_HEADER", "AnswerView", "BadInput", "Board", "ClassClosed", "ClassError", "Limits",
-           "NicknameTaken", "NotYourRun", "RunView", "Store", "TooFast", "TooMany", "UnknownClass",
-           "UnknownRun", "UnknownStudent", "WrongKey", "normalise_code", "show_code"]
+           "NicknameTaken", "NotYourRun", "Outbox", "OutboxStatus", "RunView", "Store", "TooFast", "TooMany",
+           "UnknownClass", "UnknownRun", "UnknownStudent", "WrongKey", "normalise_code", "shared_store",
+           "show_code"]

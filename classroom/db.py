@@ -7,6 +7,7 @@ same database at once migrate it once.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 from alembic import command
@@ -35,22 +36,23 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+pysqlite:///{path}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, busy_timeout, foreign keys and explicit BEGINs."""
+def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout (seconds a writer waits for the write lock
+    before "database is locked"), foreign keys and explicit BEGINs."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if ":memory:" in url or url.rstrip("/").endswith("sqlite:") or url.endswith("pysqlite://"):
         raise ValueError("The class store needs an SQLite file (other processes read it), not :memory:.")
     engine = create_engine(url, pool_size=10, max_overflow=60, pool_timeout=60)
-    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "connect", partial(_sqlite_connect, busy_ms=max(0, round(busy_timeout * 1000))))
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DBAPI objects)
+def _sqlite_connect(dbapi_connection, _record, busy_ms: int) -> None:  # noqa: ANN001 (DBAPI objects)
     dbapi_connection.isolation_level = None              # BEGIN is ours (see _sqlite_begin)
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")

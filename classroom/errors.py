@@ -1,5 +1,6 @@
 """What the class store refuses. Every refusal is a `ClassError` (a ValueError) with a sentence a person
-can read: what was refused and what is allowed. Nothing is written or read when one is raised."""
+can read, in the language of the request (`rnn_core.i18n`): what was refused and what is allowed.
+Nothing is written or read when one is raised."""
 
 from __future__ import annotations
 
@@ -45,4 +46,9 @@ class TooMany(ClassError):
 
 
 class TooFast(ClassError):
-    """A student posted more often than the per-minute limit allows."""
+    """A student posted more often than the per-minute limit allows. `retry_after`: seconds until the
+    oldest post of the window leaves it (the outbox waits that long and sends again)."""
+
+    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,7 +1,8 @@
 """The store's limits and the checks of what a post carries, before any database work.
 
-Text is kept as given: nothing is interpreted, escaped or rendered here (that is the board's job where
-it draws). Numbers that JSON cannot carry (NaN, ±inf: a diverged run's loss) become null.
+Refusals are sentences in the person's language (`rnn_core.i18n`). Text is kept as given: nothing is
+interpreted, escaped or rendered here (that is the board's job where it draws). Numbers that JSON
+cannot carry (NaN, ±inf: a diverged run's loss) become null.
 """
 
 from __future__ import annotations
@@ -9,11 +10,25 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+
+from rnn_core.i18n import N_, _, ngettext
 
 from .errors import BadInput
 
 Point = list[float | int | None]
+Label = Literal["run id", "page", "checkpoint id"]
+Mapping = Literal["settings", "metrics"]
+# Whole sentences for each field (a translation may inflect "the settings" differently from "the page").
+_LABEL = {"run id": N_("The run id must be text of 1 to {most} characters."),
+          "page": N_("The page must be text of 1 to {most} characters."),
+          "checkpoint id": N_("The checkpoint id must be text of 1 to {most} characters.")}
+_NOT_MAPPING = {"settings": N_("The settings must be a mapping with text keys."),
+                "metrics": N_("The metrics must be a mapping with text keys.")}
+_NOT_PLAIN = {"settings": N_("The settings can hold only text, numbers, true/false, null, lists and "
+                             "mappings (found {found})."),
+              "metrics": N_("The metrics can hold only text, numbers, true/false, null, lists and "
+                            "mappings (found {found}).")}
 
 
 @dataclass(frozen=True)
@@ -35,20 +50,20 @@ class Limits:
 def nickname(text: object, limits: Limits) -> str:
     """The nickname as given, stripped of surrounding whitespace: 1 to 32 characters of plain text."""
     if not isinstance(text, str):
-        raise BadInput("A nickname must be text.")
+        raise BadInput(_("A nickname must be text."))
     name = text.strip()
     if not 1 <= len(name) <= limits.nickname_chars:
-        raise BadInput(f"A nickname must be 1 to {limits.nickname_chars} characters long "
-                       f"(without surrounding spaces); this one has {len(name)}.")
+        raise BadInput(_("A nickname must be 1 to {most} characters long (without surrounding spaces); "
+                         "this one has {n}.").format(most=limits.nickname_chars, n=len(name)))
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
-        raise BadInput("A nickname cannot contain control characters (line breaks, tabs).")
+        raise BadInput(_("A nickname cannot contain control characters (line breaks, tabs)."))
     return name
 
 
-def label(what: str, text: object, limits: Limits) -> str:
+def label(what: Label, text: object, limits: Limits) -> str:
     """A run id, a page or a checkpoint id: 1 to 64 characters, kept as given."""
     if not isinstance(text, str) or not 1 <= len(text) <= limits.id_chars:
-        raise BadInput(f"The {what} must be text of 1 to {limits.id_chars} characters.")
+        raise BadInput(_(_LABEL[what]).format(most=limits.id_chars))
     return text
 
 
@@ -57,7 +72,7 @@ def seed(value: object) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not -2**63 <= value < 2**63:
-        raise BadInput("The seed must be a whole number between -2^63 and 2^63 - 1, or none.")
+        raise BadInput(_("The seed must be a whole number between -2^63 and 2^63 - 1, or none."))
     return value
 
 
@@ -76,20 +91,29 @@ def _plain(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def small_json(what: str, value: object, limits: Limits) -> dict[str, Any]:
+def small_json(what: Mapping, value: object, limits: Limits) -> dict[str, Any]:
     """Settings or metrics: a dict with text keys, at most 8 kB as compact JSON."""
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-        raise BadInput(f"The {what} must be a mapping with text keys.")
+        raise BadInput(_(_NOT_MAPPING[what]))
     try:
         plain = _plain(value)
         size = len(json.dumps(plain, separators=(",", ":"), ensure_ascii=False,
                               allow_nan=False).encode("utf-8"))
     except (TypeError, ValueError) as e:
-        raise BadInput(f"The {what} can hold only text, numbers, true/false, null, lists and "
-                       f"mappings (found {e}).") from None
+        raise BadInput(_(_NOT_PLAIN[what]).format(found=e)) from None
     if size > limits.json_bytes:
-        raise BadInput(f"The {what} take {size} bytes as JSON; at most {limits.json_bytes} are allowed.")
+        raise BadInput(_too_big(what, size, limits.json_bytes))
     return plain
+
+
+def _too_big(what: Mapping, size: int, most: int) -> str:
+    if what == "settings":
+        text = ngettext("The settings take {size} byte as JSON; at most {most} are allowed.",
+                        "The settings take {size} bytes as JSON; at most {most} are allowed.", size)
+    else:
+        text = ngettext("The metrics take {size} byte as JSON; at most {most} are allowed.",
+                        "The metrics take {size} bytes as JSON; at most {most} are allowed.", size)
+    return text.format(size=size, most=most)
 
 
 def answer(value: object, limits: Limits, outcome: bool = False) -> str | int | float:
@@ -101,25 +125,28 @@ def answer(value: object, limits: Limits, outcome: bool = False) -> str | int | 
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return answer(value.item(), limits, outcome)
     if outcome:
-        raise BadInput(f"An outcome must be a choice (text of 1 to {limits.answer_chars} characters), "
-                       "a finite number, or none.")
-    raise BadInput(f"An answer must be a choice (text of 1 to {limits.answer_chars} characters) "
-                   "or a finite number.")
+        raise BadInput(_("An outcome must be a choice (text of 1 to {most} characters), a finite number, "
+                         "or none.").format(most=limits.answer_chars))
+    raise BadInput(_("An answer must be a choice (text of 1 to {most} characters) or a finite "
+                     "number.").format(most=limits.answer_chars))
 
 
 def curve(points: object, limits: Limits) -> list[Point]:
     """The loss curve as [step, loss] pairs, thinned to at most 200 (first and last kept)."""
     if not isinstance(points, (list, tuple)):
-        raise BadInput("The curve must be a list of (step, loss) pairs.")
+        raise BadInput(_("The curve must be a list of (step, loss) pairs."))
     if len(points) > limits.curve_points_in:
-        raise BadInput(f"The curve has {len(points)} points; at most {limits.curve_points_in} are "
-                       f"accepted (the store keeps {limits.curve_points}).")
+        raise BadInput(ngettext("The curve has {n} point; at most {most} are accepted (the store keeps "
+                                "{keep}).",
+                                "The curve has {n} points; at most {most} are accepted (the store keeps "
+                                "{keep}).", len(points)).format(n=len(points), most=limits.curve_points_in,
+                                                                keep=limits.curve_points))
     try:
         pairs = [[_plain(step), _plain(loss)] for step, loss in points]
     except (TypeError, ValueError):
-        raise BadInput("The curve must be a list of (step, loss) pairs of numbers.") from None
+        raise BadInput(_("The curve must be a list of (step, loss) pairs of numbers.")) from None
     if not all(isinstance(s, int) and (v is None or isinstance(v, (int, float))) for s, v in pairs):
-        raise BadInput("The curve must be a list of (step, loss) pairs: whole steps, numeric losses.")
+        raise BadInput(_("The curve must be a list of (step, loss) pairs: whole steps, numeric losses."))
     return thin(pairs, limits.curve_points)
 
 

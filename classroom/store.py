@@ -10,45 +10,38 @@ writer at a time), writers of one student on the student's row.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rnn_core.i18n import _, ngettext
+
 from . import limits as check
-from .codes import digest, new_code, new_secret, normalise_code, same_secret, show_code
-from .db import WRITE, default_url, make_engine, upgrade
-from .errors import (
-    ClassClosed,
-    NicknameTaken,
-    NotYourRun,
-    TooFast,
-    TooMany,
-    UnknownClass,
-    UnknownRun,
-    UnknownStudent,
-    WrongKey,
-)
+from .access import Access
+from .codes import digest, new_code, new_secret, show_code
+from .db import default_url, make_engine, upgrade
+from .errors import NicknameTaken, NotYourRun, TooMany
 from .limits import Limits
 from .models import Answer, ClassRow, Run, Student
 from .views import Board, read_board, to_csv
 
-Lock = Literal["none", "share", "update"]
 DAY = 86400.0
 
 
-class Store:
+class Store(Access):
     """The class store on one database. `url`: SQLAlchemy URL (default: ``RNNX_DATABASE_URL``, else an
     SQLite file, see `classroom.db.default_url`); `clock`: seconds since the epoch (tests pass their
-    own). Opening it runs the migrations (``alembic upgrade head``)."""
+    own); `busy_timeout`: seconds an SQLite writer waits for the write lock. Opening it runs the
+    migrations (``alembic upgrade head``)."""
 
     def __init__(self, url: str | None = None, *, limits: Limits | None = None,
-                 clock: Callable[[], float] = time.time, migrate: bool = True) -> None:
+                 clock: Callable[[], float] = time.time, migrate: bool = True,
+                 busy_timeout: float = 30.0) -> None:
         self.url = url or default_url()
-        self.engine = make_engine(self.url)
+        self.engine = make_engine(self.url, busy_timeout=busy_timeout)
         self.limits = limits or Limits()
         self.clock = clock
         if migrate:
@@ -125,11 +118,13 @@ class Store:
             cls = self._open_class(s, code, lock="update")
             rows = s.execute(select(Student.number, Student.nickname).where(Student.class_id == cls.id)).all()
             if len(rows) >= self.limits.students_per_class:
-                raise TooMany(f"The class is full: it has {len(rows)} students, the most a class can have.")
-            if any(n.casefold() == name.casefold() for _, n in rows):
-                raise NicknameTaken(f"Another student of this class is called {name!r}; choose another "
-                                    "nickname.")
-            s.add(Student(class_id=cls.id, number=max((n for n, _ in rows), default=0) + 1, nickname=name,
+                raise TooMany(ngettext("The class is full: it has {n} student, the most a class can have.",
+                                       "The class is full: it has {n} students, the most a class can have.",
+                                       len(rows)).format(n=len(rows)))
+            if any(n.casefold() == name.casefold() for _x, n in rows):
+                raise NicknameTaken(_("Another student of this class is called {name!r}; choose another "
+                                      "nickname.").format(name=name))
+            s.add(Student(class_id=cls.id, number=max((n for n, _x in rows), default=0) + 1, nickname=name,
                           token_hash=digest(token), joined=self.clock(), recent=[]))
         return token
 
@@ -150,15 +145,18 @@ class Store:
                 if run is None:
                     count = s.scalar(select(func.count()).select_from(Run).where(Run.student_id == me.id))
                     if count >= lim.runs_per_student:
-                        raise TooMany(f"You have {count} runs in this class, the most a student can have; "
-                                      "withdraw one to post another.")
+                        raise TooMany(ngettext(
+                            "You have {n} run in this class, the most a student can have; withdraw it to "
+                            "post another.",
+                            "You have {n} runs in this class, the most a student can have; withdraw one to "
+                            "post another.", count).format(n=count))
                     run = Run(class_id=cls.id, student_id=me.id, run_id=rid, created=now)
                     s.add(run)
                 for name, value in fields.items():
                     setattr(run, name, value)
                 run.updated = now
         except IntegrityError:                # another student took this run id at the same moment
-            raise NotYourRun(f"The run {rid!r} belongs to another student.") from None
+            raise NotYourRun(_("The run {run!r} belongs to another student.").format(run=rid)) from None
 
     def post_answer(self, code: str, token: str, checkpoint_id: str, answer: str | int | float,
                     outcome: str | int | float | None = None) -> None:
@@ -180,7 +178,7 @@ class Store:
         """Take one's own run off the board (another student's: `NotYourRun`)."""
         rid = check.label("run id", run_id, self.limits)
         with self._tx(write=True) as s:
-            cls, me, _ = self._poster(s, code, token)
+            cls, me, _now = self._poster(s, code, token)
             s.delete(self._run(s, cls, me, rid, must_exist=True))
 
     # -- the board ----------------------------------------------------------------------------------
@@ -207,76 +205,6 @@ class Store:
         with self._tx(write=False) as s:
             me = self._student(s, self._class(s, code, lock="none"), token, lock=False)
             return me.number, me.nickname
-
-    # -- inside -------------------------------------------------------------------------------------
-
-    @contextmanager
-    def _tx(self, write: bool) -> Iterator[Session]:
-        """One transaction; SQLite writers take the write lock at its start."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(**{WRITE: write})
-            with Session(bind=conn, expire_on_commit=False, autoflush=True) as s, s.begin():
-                yield s
-
-    def _class(self, s: Session, code: str, lock: Lock) -> ClassRow:
-        norm = normalise_code(code)
-        query = select(ClassRow).where(ClassRow.code == (norm or ""))
-        if lock != "none":
-            query = query.with_for_update(read=lock == "share")
-        cls = s.scalar(query) if norm else None
-        if cls is None:
-            shown = code[:20] if isinstance(code, str) else ""
-            raise UnknownClass(f"No class has the code {shown!r}. A class code has 9 letters and digits, "
-                               "like K7Q-M2X-9HD (the lecturer shows it); the class may also have ended.")
-        return cls
-
-    def _check_key(self, cls: ClassRow, key: str) -> None:
-        if not same_secret(key, cls.key_hash):
-            raise WrongKey(f"That is not the lecturer key of class {show_code(cls.code)}; nothing was "
-                           "changed or shown.")
-
-    def _lecturer(self, s: Session, code: str, key: str, lock: Lock = "update") -> ClassRow:
-        cls = self._class(s, code, lock)
-        self._check_key(cls, key)
-        return cls
-
-    def _open_class(self, s: Session, code: str, lock: Lock) -> ClassRow:
-        cls = self._class(s, code, lock)
-        if cls.closed is not None:
-            raise ClassClosed(f"Class {show_code(cls.code)} is closed: it takes no more runs, answers or "
-                              "students.")
-        return cls
-
-    def _poster(self, s: Session, code: str, token: str) -> tuple[ClassRow, Student, float]:
-        """The open class, the student of `token` (row locked) and now, counted against the rate."""
-        cls = self._open_class(s, code, lock="share")
-        me = self._student(s, cls, token, lock=True)
-        now = self.clock()
-        recent = [t for t in me.recent if now - 60.0 < t <= now]
-        if len(recent) >= self.limits.posts_per_minute:
-            wait = max(1, round(60.0 - (now - min(recent))))
-            raise TooFast(f"At most {self.limits.posts_per_minute} posts a minute are allowed; "
-                          f"try again in {wait} s.")
-        me.recent = [*recent, now]
-        return cls, me, now
-
-    def _student(self, s: Session, cls: ClassRow, token: str, lock: bool) -> Student:
-        query = select(Student).where(Student.class_id == cls.id, Student.token_hash == digest(str(token)))
-        me = s.scalar(query.with_for_update() if lock else query)
-        if me is None:
-            raise UnknownStudent(f"This student token does not belong to class {show_code(cls.code)}; "
-                                 "join the class to post.")
-        return me
-
-    def _run(self, s: Session, cls: ClassRow, me: Student, rid: str, must_exist: bool) -> Run | None:
-        """The class's run `rid` if it is `me`'s; another student's is refused."""
-        run = s.scalar(select(Run).where(Run.class_id == cls.id, Run.run_id == rid))
-        if run is not None and run.student_id != me.id:
-            raise NotYourRun(f"The run {rid!r} belongs to another student; a student can change and "
-                             "withdraw only their own runs.")
-        if run is None and must_exist:
-            raise UnknownRun(f"You have no run {rid!r} in this class.")
-        return run
 
 
 def _delete_classes(s: Session, ids: list[int]) -> None:

@@ -132,6 +132,34 @@ def test_codes_are_normalised_from_what_a_person_types() -> None:
     assert normalise_code(None) is None                            # type: ignore[arg-type]
 
 
+def test_every_refusal_is_marked_for_translation() -> None:
+    import ast
+    from pathlib import Path
+
+    import classroom.errors as errors
+
+    refusals = {n for n, c in vars(errors).items()
+                if isinstance(c, type) and issubclass(c, errors.ClassError)}
+    plain = []
+    for path in Path(errors.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                    and getattr(node.exc.func, "id", None) in refusals and node.exc.args
+                    and isinstance(node.exc.args[0], (ast.Constant, ast.JoinedStr, ast.BinOp))):
+                plain.append(f"{path.name}:{node.lineno}")
+    assert plain == []
+
+
+class Marked:
+    """A catalog that marks what it translates: «…» around the message."""
+
+    def gettext(self, message: str) -> str:
+        return f"«{message}»"
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return f"«{singular if n == 1 else plural}»"
+
+
 # -- the database ---------------------------------------------------------------------------------
 
 def test_keys_and_tokens_are_long_and_only_their_hashes_are_kept(store: Store) -> None:
@@ -437,6 +465,29 @@ def test_check_check_key_and_student_validate_links(store: Store) -> None:
     assert store.student(code, ada) == (1, "Ada") and store.check(code) == code   # closed: still read
 
 
+def test_refusals_are_written_in_the_language_of_the_request(store: Store, monkeypatch) -> None:
+    from rnn_core import i18n
+
+    real = i18n._catalog
+    monkeypatch.setattr(i18n, "_catalog", lambda lang: Marked() if lang == "ru" else real(lang))
+    code, key = store.create_class()
+    store.join(code, "Ada")
+    with i18n.language("ru"):
+        with pytest.raises(NicknameTaken) as taken:
+            store.join(code, "ada")
+        with pytest.raises(BadInput) as bad:
+            store.join(code, "")
+        with pytest.raises(WrongKey) as wrong:
+            store.check_key(code, "nope")
+    assert str(taken.value) == "«Another student of this class is called 'ada'; choose another nickname.»"
+    assert str(bad.value) == ("«A nickname must be 1 to 32 characters long (without surrounding spaces); "
+                              "this one has 0.»")
+    assert str(wrong.value) == (
+        f"«That is not the lecturer key of class {code}; nothing was changed or shown.»")
+    with pytest.raises(WrongKey, match="^That is not"):             # English outside the block
+        store.check_key(code, "nope")
+
+
 def test_nicknames_are_unique_in_a_class(store: Store) -> None:
     code, _ = store.create_class()
     store.join(code, "Ada")
@@ -586,6 +637,8 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    with Store(sqlite_url(tmp_path / "c.sqlite3"), busy_timeout=0.25) as s, s.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 250     # a shorter wait (tests)
 
 
 def test_the_database_comes_from_the_environment(monkeypatch, tmp_path) -> None:

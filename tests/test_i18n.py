@@ -28,7 +28,7 @@ SHOWN_KEYWORDS = {"label", "help", "placeholder", "text", "caption", "body", "ti
 def code_ids() -> set[str]:
     """Every msgid marked in the code (rnn_core, ui, pages, app.py), as ``pybabel extract`` finds it."""
     found = set()
-    for sub in ("rnn_core", "ui", "pages"):
+    for sub in ("rnn_core", "ui", "pages", "classroom"):
         for _file, _line, message, _comments, _ctx in extract_from_dir(
                 str(ROOT / sub), method_map=[("**.py", "python")], keywords=KEYWORDS):
             found.add(message[0] if isinstance(message, tuple) else message)
