@@ -1,7 +1,7 @@
 """RNN Explorer: train recurrent networks live in the browser. ``streamlit run app.py``
 
-This file only builds the navigation: Home, then one page per experiment of the registry
-(rnn_core.experiments), each drawn by ui.layout.experiment_page.
+This file only builds the navigation: Home, the Class (ui/board.py), then one page per experiment of the
+registry (rnn_core.experiments), each drawn by ui.layout.experiment_page.
 """
 
 import streamlit as st
@@ -26,4 +26,5 @@ st.set_page_config(page_title="RNN Explorer", page_icon="🔁", layout="wide",
 compile_catalogs()           # the translations' .mo files, if the .po files are newer (rnn_core/i18n.py)
 lang.current()               # the session's language (?lang=, the browser's, or English), for the titles
 home = st.Page("pages/home.py", title=_("Home"), icon=":material/home:", default=True)
-st.navigation({"": [home], _("Experiments"): [page_of(e) for e in experiments()]}).run()
+klass = st.Page("pages/class.py", title=_("Class"), icon=":material/groups:", url_path="class")
+st.navigation({"": [home, klass], _("Experiments"): [page_of(e) for e in experiments()]}).run()

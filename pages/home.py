@@ -5,7 +5,7 @@ import streamlit as st
 from rnn_core import i18n
 from rnn_core.experiments import experiments
 from rnn_core.i18n import _
-from ui import checkpoints, lang, urls
+from ui import checkpoints, classlink, lang, urls
 from ui.lesson import lesson_path
 from ui.mpa import through_app
 from ui.nav import page_of
@@ -15,7 +15,10 @@ through_app()
 session().page = "home"                  # (ui/state.py: back on an experiment page, its run)
 with st.sidebar:
     lang.selector()
+    classlink.join_box("side")
+    classlink.status_box()
 checkpoints.read_progress()              # a link's ?progress= joins this session's
+classlink.read_link()                    # ?class=: the class to join, or the one joined
 urls.say_notices()
 st.title("RNN Explorer")
 st.markdown(lesson_path("home", i18n.current()).read_text(encoding="utf-8"))

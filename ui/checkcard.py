@@ -15,7 +15,7 @@ from rnn_core.checkpoints import COURSE, Checkpoint, get_checkpoint
 from rnn_core.experiments import Experiment
 from rnn_core.i18n import _
 
-from . import live, present
+from . import classlink, live, present
 from .checkpoints import PARAM, keep_progress, link, progress
 from .state import Attempt, PageRuns, session
 
@@ -88,6 +88,7 @@ def card(exp: Experiment, page: PageRuns) -> str | None:
             if a.guess is not None and not presenting:
                 session().progress = progress().mark(COURSE.index(cp.id), cp.judge(a.guess, a.outcome))
                 keep_progress()
+    classlink.post_answer(a)                    # to the class joined, if any: the guess, then the outcome
     live.watch(page, cp.until if a.outcome is None else None)
     if presenting:
         st.html(PRESENT_CSS)

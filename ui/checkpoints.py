@@ -39,7 +39,7 @@ from .nav import page_of
 from .state import WIDGETS, Attempt, session
 
 PARAM, PROGRESS = "checkpoint", "progress"
-CARRIED = ("lang", "present")                 # what a checkpoint's link keeps of the URL it leaves
+CARRIED = ("lang", "present", "class")               # what a checkpoint's link keeps of the URL it leaves
 NONE = "none"                                 # compare mode's "one run" (ui/compare.py)
 ICONS = {RIGHT: ":material/check_circle:", MISSED: ":material/cancel:"}
 OPEN_ICON = ":material/radio_button_unchecked:"

@@ -21,7 +21,20 @@ from rnn_core.compare import Spec, runs_of
 from rnn_core.experiments import Experiment, get_experiment
 from rnn_core.i18n import _
 
-from . import checkcard, checkpoints, compare, figures, knobs, lang, live, present, stepview, urls, words
+from . import (
+    checkcard,
+    checkpoints,
+    classlink,
+    compare,
+    figures,
+    knobs,
+    lang,
+    live,
+    present,
+    stepview,
+    urls,
+    words,
+)
 from .charts import CHART_HEIGHT, chart, guarded, key
 from .dynfigs import spectrum_figure
 from .lesson import lesson
@@ -84,6 +97,8 @@ def sidebar(exp: Experiment, page: PageRuns | None, fresh: bool) -> Sidebar:
     """The data picker, the comparison, the preset and every knob, in the sidebar."""
     with st.sidebar:
         lang.selector()
+        classlink.join_box("side")                          # ?class= of a link: join with a nickname
+        classlink.status_box()
         user, lim = _data(exp, fresh)
         if fresh and urls.drop_refused(exp, lim):          # a link's values the page cannot take
             st.rerun()                                       # (see ui/urls.py: the widgets must not see them)
@@ -126,6 +141,7 @@ def settings(exp: Experiment) -> tuple[PageRuns | None, list[str] | None]:
     live, or rebuilt); then the buttons pressed since the last run. Returns the runs in force (None only
     if none could be built) and, in compare mode, the runs' names."""
     checkpoints.arrive(exp)                             # a checkpoint's link opens its setup (a rerun)
+    classlink.read_link()                               # ?class=: the class to join, or the one joined
     fresh = session().page != exp.id
     session().page = exp.id
     page = live.get_page(exp.id)

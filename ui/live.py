@@ -25,7 +25,7 @@ from rnn_core.experiments import Task, get_experiment
 from rnn_core.i18n import _
 from rnn_core.trainer import Trainer
 
-from . import words
+from . import classlink, words
 from .gate import FairGate, Load
 from .knobs import model_summary, needs_rebuild
 from .state import PageRuns, PageState, RunState, page_state, session
@@ -283,6 +283,7 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
             t1, c1 = time.perf_counter(), time.thread_time()
             draw(p)
             p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
+        classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)
         if timer:
             # Under load the next timer rerun is already waiting when this run ends, and Streamlit
             # drops a fragment's unsent messages when its next run starts: give the event loop a

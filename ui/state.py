@@ -33,6 +33,8 @@ WIDGETS = {                        # widget keys besides the knobs' own names
     "preset": "preset", "compare_knob": "compare_knob", "compare_values": "compare_values",
     "share_present": "share_present", "share_show": "share_show", "upload": "upload",
     "weights_file": "weights_file", "series_column": "series_column", "lang": "lang_choice", "speed": "speed",
+    "board_page": "board_page", "class_names": "class_names", "class_delete_sure": "class_delete_sure",
+    "class_code_typed": "class_code_typed",       # + "class_nick_<where>", "board_knob_<page>" (ui/board.py)
 }
 
 
@@ -61,6 +63,7 @@ class RunState:
     box: tuple[Snapshot, int, Any] | None = None             # (snap, t, StepTerms): inside one step
     box_before: tuple[int, int, dict[str, Any]] | None = None  # (step, t, strips) of the step drawn before
     projection: Any = None                                    # rnn_core.trajectory.Projection in use
+    class_run: str | None = None                              # its id on the class board (ui/classlink.py)
 
     @property
     def run(self) -> RunConfig:
@@ -166,6 +169,13 @@ class Session:
     go: str | None = None                                   # a checkpoint's button pressed: open it next run
     opening: str | None = None                              # the checkpoint being opened in this run
     progress: Any = None                                    # rnn_core.checkpoints.Progress of the course
+    member: Any = None                                      # ui.classlink.Member: the class joined
+    invited: str | None = None                              # a link's class, not joined yet
+    join_asked: bool = False                                # Join pressed (ui/classlink.py)
+    join_error: str | None = None                           # why the last Join was refused
+    leave_asked: bool = False                               # Leave the class pressed
+    lecturer: dict[str, str] = field(default_factory=dict)  # class code → its lecturer key, this session's
+    class_flags: dict[str, Any] = field(default_factory=dict)   # the Class page's buttons (ui/board.py)
 
     def page_state(self, exp_id: str) -> PageState:
         return self.pages.setdefault(exp_id, PageState())
