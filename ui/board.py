@@ -29,6 +29,7 @@ from .mpa import through_app
 from .state import session
 
 REFRESH = 1.0                     # seconds between two redraws of the board
+EXAMPLE_CODE = "K7Q-M2X-9HD"      # the code box's placeholder (a code's shape, not words)
 STYLE = """<style>
 .class-code { font-size: 3.2rem; font-weight: 700; letter-spacing: 0.12em; font-family: monospace;
               line-height: 1.1; }
@@ -128,7 +129,7 @@ def _start_or_join() -> None:
                   args=("create",), key="class_create")
     with right.container(border=True):
         st.subheader(_("Join a class"), anchor=False)
-        st.text_input(_("The class code"), key="class_code_typed", placeholder="K7Q-M2X-9HD", max_chars=20)
+        st.text_input(_("The class code"), key="class_code_typed", placeholder=EXAMPLE_CODE, max_chars=20)
         st.button(_("Go to the class"), icon=":material/login:", on_click=classadmin.flag, args=("typed",),
                   key="class_typed")
 
