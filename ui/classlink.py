@@ -33,7 +33,7 @@ from .state import Attempt, PageRuns, session
 
 LOG = logging.getLogger(__name__)
 PARAM, KEY = "class", "key"
-POST_EVERY = 3.0                 # seconds between two posts of a run that trains
+POST_EVERY = 2.0                 # seconds between two posts of a run that trains
 DOWN = (SQLAlchemyError, OSError)
 
 
