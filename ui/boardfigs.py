@@ -214,12 +214,7 @@ def parallel_figure(runs: Sequence[Any], names: Sequence[str], metric: Metric) -
         c = colours(scored, name)
         vals = [_setting(r, name) for r in scored]
         if c.numeric and c.log:
-            logs = [math.log10(v) for v in vals]
-            lo, hi = min(logs), max(logs)
-            ticks = [lo, *range(math.ceil(lo), math.floor(hi) + 1), hi]
-            ticks = sorted({round(t, 6) for t in ticks})
-            dims.append({"label": words.label(name), "values": logs, "tickvals": ticks,
-                         "ticktext": [f"{10 ** t:.2g}" for t in ticks]})
+            dims.append(_log_dim(words.label(name), vals))
         elif c.numeric:
             dims.append({"label": words.label(name), "values": [float(v) for v in vals]})
         else:
@@ -227,16 +222,35 @@ def parallel_figure(runs: Sequence[Any], names: Sequence[str], metric: Metric) -
             dims.append({"label": words.label(name), "values": [order.index(t) for t in c.labels or []],
                          "tickvals": list(range(len(order))), "ticktext": order})
     ys = [metric_of(r, metric) for r in scored]
-    dims.append({"label": _(metric.label), "values": ys})
+    dims.append(_metric_axis(ys, metric))
+    order = sorted(range(len(ys)), key=lambda i: ys[i], reverse=metric.better == "lower")
+    ranks = [0.0] * len(ys)                            # colour by rank: one outlier does not grey the rest
+    for pos, i in enumerate(order):
+        ranks[i] = pos / max(1, len(ys) - 1)
     fig = go.Figure(data=[go.Parcoords(dimensions=dims, line={
-        "color": ys, "colorscale": SCALE, "reversescale": metric.better == "lower",
-        "showscale": False})],
+        "color": ranks, "colorscale": SCALE, "cmin": 0, "cmax": 1, "showscale": False})],
         layout={"height": 340, "margin": {"l": 70, "r": 70, "t": 80, "b": 30}, "font": {"size": FONT_SIZE},
                 "title": {"text": _("Which settings went with a good {metric}").format(
                     metric=_(metric.label)),
                           "x": 0.01, "font": {"size": FONT_SIZE + 2}},
                 "uirevision": "board-parallel", "paper_bgcolor": "white"})
     return fig
+
+
+def _log_dim(label: str, values: list[float]) -> dict[str, Any]:
+    """A parallel-coordinates axis on a log scale: log10 of the values, ticked at the ends and the
+    decades between with the values themselves."""
+    logs = [math.log10(v) for v in values]
+    lo, hi = min(logs), max(logs)
+    ticks = sorted({round(t, 6) for t in [lo, *range(math.ceil(lo), math.floor(hi) + 1), hi]})
+    return {"label": label, "values": logs, "tickvals": ticks, "ticktext": [f"{10 ** t:.2g}" for t in ticks]}
+
+
+def _metric_axis(ys: list[float], metric: Metric) -> dict[str, Any]:
+    """The metric's axis: log when it is positive and spans more than 30×, else linear."""
+    if min(ys) > 0 and max(ys) / min(ys) > 30:
+        return _log_dim(_(metric.label), ys)
+    return {"label": _(metric.label), "values": ys}
 
 
 # ----------------------------------------------------------------------------- predictions
