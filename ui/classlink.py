@@ -33,7 +33,8 @@ from .state import Attempt, PageRuns, session
 
 LOG = logging.getLogger(__name__)
 PARAM, KEY = "class", "key"
-POST_EVERY = 2.0                 # seconds between two posts of a run that trains
+POST_EVERY = 2.0                 # seconds between two posts of a page's runs while they train
+QUIET = 60.0                     # seconds without run posts after a refusal
 DOWN = (SQLAlchemyError, OSError)
 
 
@@ -50,6 +51,7 @@ class Member:
     finals: set[str] = field(default_factory=set)              # run ids posted as finished, at that step
     withdrawn: set[str] = field(default_factory=set)
     answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)   # checkpoint → (guess, outcome) posted
+    quiet_until: float = 0.0                    # after a refusal: no run posts until then (monotonic)
 
 
 def store() -> Store:
@@ -176,6 +178,7 @@ def status_box() -> None:
                 n=i18n.integer(stat.pending)))
         for message in m.outbox.take_refused():
             st.toast(message, icon=":material/block:")
+            m.quiet_until = time.monotonic() + QUIET       # a closed class or a limit: not every 2 s again
         st.button(_("Leave the class"), key="class_leave", type="tertiary", on_click=_leave,
                   icon=":material/logout:")
 
@@ -183,15 +186,16 @@ def status_box() -> None:
 # ----------------------------------------------------------------------------- posting
 
 
-def post_runs(page: PageRuns, force: bool = False) -> None:
+def post_runs(page: PageRuns) -> None:
     """After a tick: each run of the page that trained since its last post is posted, at most every
-    POST_EVERY seconds while it trains, and once more when it is done. Only queued here; the outbox
-    sends it."""
+    POST_EVERY seconds × the page's runs while it trains (a comparison's runs share the pace: the store
+    takes 60 posts a minute), and once more when it is done. Only queued here; the outbox sends it."""
     m = member()
-    if m is None:
+    now = time.monotonic()
+    if m is None or now < m.quiet_until:
         return
     exp = get_experiment(page.exp_id)
-    now = time.monotonic()
+    every = POST_EVERY * len(page.runs)
     for state in page.runs:
         snap = state.snap
         if snap.step <= 0:
@@ -206,7 +210,7 @@ def post_runs(page: PageRuns, force: bool = False) -> None:
             if done_key in m.finals:
                 continue
             m.finals.add(done_key)
-        elif not force and now - m.last_post.get(rid, -POST_EVERY) < POST_EVERY:
+        elif now - m.last_post.get(rid, -every) < every:
             continue
         m.last_post[rid] = now
         m.outbox.post_run(rid, **classpost.payload(exp, snap, state.trainer.history))
