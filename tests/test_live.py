@@ -3,12 +3,15 @@ the time they take past their budget (on a scripted clock: nothing here depends 
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from rnn_core import cost
 from rnn_core.experiments import get_experiment
-from ui import live
-from ui.state import PageRuns, PageState
+from ui import live, liveplot
+from ui.state import Held, PageRuns, PageState, Session
 
 
 def page_of(*runs) -> PageState:
@@ -111,3 +114,37 @@ def test_a_page_refuses_what_it_cannot_afford_and_says_why():
     light = memory.preset()
     page = live.start("memory", [light], "default")
     assert page.first.run == light
+
+
+KEYS = ["sine-loss", "sine-predictions", "sine-hidden", "sine-grad-heatmap", "sine-grad-norm",
+        "sine-spectrum"]
+
+
+def test_in_a_crowded_process_the_charts_but_the_loss_take_turns(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Session(ticks=7)
+    monkeypatch.setattr(live, "session", lambda: s)
+    assert [k for k in KEYS if live.resting(k)] == []                 # not crowded: every chart every tick
+    s.resting_tick = 7
+    odd = {k for k in KEYS if live.resting(k)}
+    s.ticks = s.resting_tick = 8
+    even = {k for k in KEYS if live.resting(k)}
+    assert odd and even and not odd & even                            # each rests every other tick
+    assert odd | even == set(KEYS) - {"sine-loss"}                    # the loss never rests
+
+
+def test_a_resting_chart_says_nothing_changed_without_building_its_figure(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Session(page_run=3)
+    sent: list[tuple[str, dict[str, Any], int]] = []
+    monkeypatch.setattr(liveplot, "session", lambda: s)
+    monkeypatch.setattr(liveplot, "_component", lambda key, data, height: sent.append(
+        (key, json.loads(data), height)))
+    assert not liveplot.keep("sine-hidden", 340)                     # the browser holds nothing yet
+    s.charts["sine-hidden"] = Held(version=5, spec={"layout": {"height": 459}}, page_run=3, since=2, full=4)
+    assert liveplot.keep("sine-hidden", None)
+    assert sent == [("sine-hidden", {"kind": "same", "full": 4, "v": 6}, 459)]   # presenter's height kept
+    assert (s.charts["sine-hidden"].version, s.charts["sine-hidden"].since) == (6, 3)
+    s.charts["sine-hidden"] = Held(version=9, spec={}, page_run=2, since=0, full=9)
+    assert not liveplot.keep("sine-hidden", 340)                     # a full page run since: drawn whole
+    s.charts["sine-hidden"] = Held(version=9, spec={}, page_run=3, since=20, full=1)
+    assert not liveplot.keep("sine-hidden", 340)                     # a whole figure is due (KEYFRAME)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from rnn_core.i18n import _
 
-from . import liveplot, present
+from . import live, liveplot, present
 from .plotstyle import HEIGHT
 
 LOG = logging.getLogger(__name__)
@@ -25,7 +25,10 @@ def key(state: Any, name: str) -> str:
 
 
 def chart(make: Callable[[], Any], chart_key: str, height: int = CHART_HEIGHT) -> None:
-    """A plotly chart with a fixed key, height and config; a failure shows a short note, not a traceback."""
+    """A plotly chart with a fixed key, height and config; a failure shows a short note, not a traceback.
+    In a crowded process a chart other than the loss rests every other tick (``live.resting``)."""
+    if live.resting(chart_key) and liveplot.keep(chart_key, None if present.presenting() else height):
+        return
     try:
         fig = make()
     except Exception as e:  # noqa: BLE001 -- a broken plot must not take the page down

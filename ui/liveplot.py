@@ -20,6 +20,7 @@ import plotly
 import streamlit as st
 
 from . import plotwire
+from .plotstyle import HEIGHT as CHART_HEIGHT
 from .state import Held, session
 
 HERE = Path(__file__).resolve().parent
@@ -68,6 +69,21 @@ def plot(fig: Any, key: str, height: int, config: dict[str, Any] | None = None) 
     this session's browser holds (ui/plotwire.py)."""
     spec = {**(fig if isinstance(fig, dict) else fig.to_plotly_json()), "config": config or {}}
     _component(key=key, data=payload(key, spec), height=height)
+
+
+def keep(key: str, height: int | None) -> bool:
+    """Tell chart ``key`` that nothing changed, without building its figure: possible when its browser
+    holds a figure of this page run (False: the caller must draw it). ``height``: the chart's, None for
+    the height of the figure it holds (presenter mode scales it)."""
+    s = session()
+    held = s.charts.get(key)
+    if held is None or held.page_run != s.page_run or held.since >= plotwire.KEYFRAME:
+        return False
+    s.charts[key] = Held(held.version + 1, held.spec, held.page_run, held.since + 1, held.full)
+    height = height or int(held.spec.get("layout", {}).get("height") or CHART_HEIGHT)
+    _component(key=key, data=plotwire.dumps({"kind": "same", "full": held.full, "v": held.version + 1}),
+               height=height)
+    return True
 
 
 def payload(key: str, spec: dict[str, Any]) -> bytes:

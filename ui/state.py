@@ -165,6 +165,8 @@ class Session:
     compare_error: str | None = None                        # why the link's comparison was refused
     charts: dict[str, Held] = field(default_factory=dict)   # the live charts as the browser holds them
     page_run: int = 0                                       # full page runs so far (ui/layout.py counts)
+    ticks: int = 0                                          # timer ticks so far (ui/live.py counts)
+    resting_tick: int = -1                                  # the tick whose charts take turns (crowded)
     attempt: Attempt | None = None                          # the checkpoint open (ui/checkpoints.py)
     go: str | None = None                                   # a checkpoint's button pressed: open it next run
     opening: str | None = None                              # the checkpoint being opened in this run

@@ -32,13 +32,16 @@ def healthy(url: str) -> bool:
         return False
 
 
-def start(port: int, log_dir: Path, extra: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
-    """`streamlit run app.py` on 127.0.0.1:``port``, stdout and stderr into ``log_dir``."""
+def start(port: int, log_dir: Path, extra: tuple[str, ...] = (),
+          env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`streamlit run app.py` on 127.0.0.1:``port``, stdout and stderr into ``log_dir`` (``env``: added to
+    this process's environment)."""
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port),
            "--browser.gatherUsageStats", "false", *extra]
     with open(log_dir / "stdout.log", "wb") as out, open(log_dir / "stderr.log", "wb") as err:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, start_new_session=True)
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=err, start_new_session=True,
+                                env={**os.environ, **(env or {})})
 
 
 def wait_healthy(proc: subprocess.Popen[bytes], url: str, timeout: float = START_TIMEOUT) -> str | None:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import shutil
 import statistics
 import sys
+import tempfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import server
 from .appdom import CHART_JS, button, download_text, expect, open_app, press_slider, wait_step
 
 pytestmark = pytest.mark.e2e
@@ -22,14 +26,37 @@ TICKS = 50                      # ticks of appended points before the curve is c
 PAYLOAD_MAX = 30_000            # bytes of one tick of the sine page, after warm-up
 
 
-def test_the_loss_curve_after_50_appended_ticks_is_the_runs_history(app_server: Any, page: Any) -> None:
-    open_app(page, f"{app_server.url}/sine_wave?speed=slow")             # 120 ticks a run: outlasts 50
+@pytest.fixture(scope="module")
+def crowded_server() -> Iterator[str]:
+    """A server whose charts take turns from the first session (RNNX_CROWD=1: as if 12 sessions ticked)."""
+    port = server.free_port()
+    url = f"http://127.0.0.1:{port}"
+    logdir = Path(tempfile.mkdtemp(prefix="e2e-crowded-"))
+    proc = server.start(port, logdir, env={"RNNX_CROWD": "1"})
+    try:
+        assert server.wait_healthy(proc, url) is None, (logdir / "stderr.log").read_text()[-2000:]
+        yield url
+    finally:
+        server.stop(proc)
+        shutil.rmtree(logdir, ignore_errors=True)
+
+
+@pytest.mark.parametrize("crowded", [False, True], ids=["alone", "crowded"])
+def test_the_loss_curve_after_50_appended_ticks_is_the_runs_history(app_server: Any, page: Any, crowded: bool,
+                                                                     request: pytest.FixtureRequest) -> None:
+    """Alone every chart is rebuilt each tick; crowded, the charts but the loss take turns (ui/live.py
+    ``resting``): the loss still gets every point, the gradient-norm chart keeps growing, and the pause's
+    full run leaves both equal to the run's history."""
+    url = request.getfixturevalue("crowded_server") if crowded else app_server.url
+    open_app(page, f"{url}/sine_wave?speed=slow")             # 120 ticks a run: outlasts 50
     press_slider(page, "epochs", "End")
     button(page, "train_toggle").click()
     expect(button(page, "train_toggle")).to_contain_text("Pause")
     first = wait_step(page, ">", 0)
     page.wait_for_function(f"""() => {{ const t = ({CHART_JS})('sine-loss');
         return t && t.length && t[0].n >= {TICKS}; }}""", timeout=120_000)   # one point a tick
+    page.wait_for_function(f"""() => {{ const t = ({CHART_JS})('sine-grad-norm');
+        return t && t.length && t[0].n >= {TICKS // 2}; }}""", timeout=60_000)  # at least every other tick
     button(page, "train_toggle").click()                                # pause: the history stops
     expect(button(page, "train_toggle")).to_contain_text("Train")
     page.wait_for_timeout(1500)                                         # the last redraw arrives
@@ -40,6 +67,9 @@ def test_the_loss_curve_after_50_appended_ticks_is_the_runs_history(app_server: 
     train = next(t for t in drawn if t["name"] == "train")
     assert train["x"] == [int(r["step"]) for r in rows]                 # no point lost or doubled
     assert train["y"] == pytest.approx([float(r["train_loss"]) for r in rows], rel=1e-6)   # float32 wire
+    norms = page.evaluate("""() => Array.from(document.querySelector('.st-key-sine-grad-norm .js-plotly-plot')
+        .data[0].x)""")
+    assert norms == [int(r["step"]) for r in rows]
 
 
 def test_one_tick_of_the_sine_page_costs_a_few_kilobytes(app_server: Any) -> None:
