@@ -1,10 +1,12 @@
 """A class with its board, on one machine: ``--students`` (60) emulated tabs (bench/stclient.py) open
-/sine_wave?class=CODE through nginx and 2 replicas (deploy/serve.sh), join with a nickname, press Train,
-and start a new run (Reset, Train) whenever one completes, for ``--seconds`` (60); one lecturer tab keeps
+/sine_wave?class=CODE&epochs=N through nginx and 2 replicas (deploy/serve.sh), join with a nickname, press
+Train, and start a new run (Reset, Train) whenever one completes, for ``--seconds`` (60); ``--epochs`` (10:
+runs short enough to complete under that load, so new runs reach the board in the window and the finished
+ones are posted final); one lecturer tab keeps
 the board (/class?class=CODE&key=KEY) open. Once with the class store in SQLite (RNNX_CLASS_DB), once in
 PostgreSQL (RNNX_DATABASE_URL, a throwaway cluster from tests/pgcluster.py).
 
-    python bench/classboard.py [--seconds 60] [--students 60] [--stores sqlite,postgresql]
+    python bench/classboard.py [--seconds 60] [--students 60] [--epochs 10] [--stores sqlite,postgresql]
 
 Per store, one row:
 
@@ -175,9 +177,11 @@ class Result:
     client_cpu: float
     errors: list[str]
     runs: int
+    steps: int                    # steps of a run (its status line's total)
+    completed: int                # runs that completed in the tabs
 
 
-async def session(url: str, store: Store, code: str, key: str, students: int, seconds: float,
+async def session(url: str, store: Store, code: str, key: str, students: int, seconds: float, epochs: int,
                   pids: list[int], sqlite_path: Path | None, routes: list[str | None]) -> Result:
     for route in routes:                                            # imports on every replica
         warm = Tab(url, PAGE, route=route)
@@ -189,7 +193,8 @@ async def session(url: str, store: Store, code: str, key: str, students: int, se
         raise RuntimeError(f"class {code} not in the store")
     lecturer = Tab(url, "class", f"class={code}&key={key}")
     await lecturer.open(OPEN_TIMEOUT)
-    tabs = [Student(Tab(url, PAGE, f"class={code}"), f"s{i + 1:02d}") for i in range(students)]
+    query = f"class={code}&epochs={epochs}"
+    tabs = [Student(Tab(url, PAGE, query), f"s{i + 1:02d}") for i in range(students)]
     await asyncio.gather(*(guarded(s.tab, join(s)) for s in tabs))
     joined = [s for s in tabs if s.tab.alive and not s.tab.stats.errors]
     reader = StoreReader(store, class_id)
@@ -245,7 +250,9 @@ async def session(url: str, store: Store, code: str, key: str, students: int, se
     return Result(store="", students=students, joined=len(joined), seconds=window, posts=posts,
                   expected=training / POST_EVERY, board_gaps=gaps, stale=stale, lost=lost, doubled=doubled,
                   finals_missing=finals_missing, db_bytes=size, upd=upd, cpu=(s1 - s0) / window,
-                  client_cpu=(c1 - c0) / window, errors=errors, runs=len(created))
+                  client_cpu=(c1 - c0) / window, errors=errors, runs=len(created),
+                  steps=max((n for s in joined for _w, _s, n in s.tab.stats.steps), default=0),
+                  completed=sum(s.trained()[1] for s in joined))
 
 
 # ----------------------------------------------------------------------------- stores
@@ -265,7 +272,7 @@ def postgres_store(tmp: Path) -> Iterator[tuple[dict[str, str], Path | None]]:
         yield {"RNNX_DATABASE_URL": pg.database("classbench")}, None
 
 
-def run_one(kind: str, students: int, seconds: float) -> Result:
+def run_one(kind: str, students: int, seconds: float, epochs: int) -> Result:
     with tempfile.TemporaryDirectory(prefix="rnnx-classboard-") as tmp_name:
         tmp = Path(tmp_name)
         opener = sqlite_store if kind == "sqlite" else postgres_store
@@ -280,8 +287,8 @@ def run_one(kind: str, students: int, seconds: float) -> Result:
                     srv = Cluster(2, tmp)
                     try:
                         routes = replica_routes(srv.url, 2)
-                        r = asyncio.run(session(srv.url, store, code, key, students, seconds, srv.pids(),
-                                                sqlite_path, routes))
+                        r = asyncio.run(session(srv.url, store, code, key, students, seconds, epochs,
+                                                srv.pids(), sqlite_path, routes))
                     finally:
                         srv.stop()
             finally:
@@ -313,15 +320,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the measured window")
     ap.add_argument("--students", type=int, default=60, help="emulated students")
+    ap.add_argument("--epochs", type=int, default=10, help="epochs of a run (the sine page's knob)")
     ap.add_argument("--stores", default="sqlite,postgresql", help="sqlite, postgresql or both")
     args = ap.parse_args()
     print(f"{os.cpu_count()} cores; nginx + 2 replicas; {args.students} students on /{PAGE} and one board, "
           f"{args.seconds:.0f} s window\n{HEADER}", flush=True)
     for kind in args.stores.split(","):
-        r = run_one(kind.strip(), args.students, args.seconds)
+        r = run_one(kind.strip(), args.students, args.seconds, args.epochs)
         print(line(r), flush=True)
-        print(f"    runs in the store: {r.runs}; board redraws in the window: {len(r.board_gaps)}; "
-              f"new runs timed: {len(r.stale)}", flush=True)
+        print(f"    runs in the store: {r.runs} ({r.steps} steps each), {r.completed} completed in the tabs; "
+              f"board redraws in the window: {len(r.board_gaps)}; new runs timed for staleness: "
+              f"{len(r.stale)}", flush=True)
         for e in sorted(set(r.errors))[:5]:
             print(f"    error: {e}")
 
