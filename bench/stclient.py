@@ -71,6 +71,8 @@ class TabStats:
     bytes: list[int] = field(default_factory=list)             # websocket bytes of each fragment run
     wire: list[int] = field(default_factory=list)              # … as they crossed the network (compressed)
     replica: str = "-"                                          # X-RNNX-Replica of the page load
+    metrics: list[tuple[float, float, str, str]] = field(default_factory=list)  # (monotonic, epoch
+                                                                # time, label, value) of each st.metric drawn
     opened: float | None = None                                 # seconds to the first full run's end
 
 
@@ -130,6 +132,15 @@ class Tab:
             raise RuntimeError(f"no button with key {key!r} on /{self.page}")
         await self._full_run(self._rerun_msg(triggers=(wid,)), timeout)
 
+    async def press_with_text(self, key: str, texts: dict[str, str], timeout: float) -> None:
+        """Type into the text inputs with these widget keys, then click the button with ``key`` (one rerun,
+        as when the click takes the focus off the input), and wait for the run it starts to finish."""
+        ids = {self._widgets.get(k): v for k, v in texts.items()}
+        wid = self._widgets.get(key)
+        if wid is None or None in ids:
+            raise RuntimeError(f"no button {key!r} or text input among {list(texts)} on /{self.page}")
+        await self._full_run(self._rerun_msg(triggers=(wid,), strings=ids), timeout)
+
     async def set_slider(self, key: str, value: float, timeout: float) -> None:
         """Drag the slider with this widget key to ``value`` and wait for the run it starts."""
         wid = self._widgets.get(key)
@@ -184,7 +195,7 @@ class Tab:
     # ------------------------------------------------------------------------- sending
 
     def _rerun_msg(self, fragment_id: str = "", triggers: tuple[str, ...] = (),
-                   values: dict[str, float] | None = None) -> bytes:
+                   values: dict[str, float] | None = None, strings: dict[str, str] | None = None) -> bytes:
         """A ``rerun_script`` BackMsg as the frontend builds it."""
         back = BackMsg()
         cs = back.rerun_script
@@ -201,6 +212,9 @@ class Tab:
             w = cs.widget_states.widgets.add()
             w.id = wid
             w.double_array_value.data.append(v)
+        for wid, text in (strings or {}).items():                # a text input sends its string
+            w = cs.widget_states.widgets.add()
+            w.id, w.string_value = wid, text
         ctx = cs.context_info
         ctx.timezone, ctx.timezone_offset, ctx.locale = "UTC", 0, "en-US"
         ctx.url = f"{self.base}/{self.page}"
@@ -330,7 +344,7 @@ class Tab:
 
     def _on_element(self, el: Element) -> None:
         kind = el.WhichOneof("type")
-        if kind in ("button", "slider"):
+        if kind in ("button", "slider", "text_input"):
             wid = getattr(el, kind).id
             key = wid.rsplit("-", 1)[-1]                        # $$ID-<hash>-<key>
             self._widgets[key] = wid
@@ -347,6 +361,8 @@ class Tab:
                     self._full_done.set()       # fragment messages, and may skip its finish message,
                                                 # when a timer rerun is already waiting)
                 self._on_redraw()
+        elif kind == "metric":
+            self.stats.metrics.append((time.monotonic(), time.time(), el.metric.label, el.metric.body))
         elif kind == "exception":
             self.stats.errors.append(f"exception: {el.exception.message[:120]}")
         elif kind == "alert" and el.alert.format == Alert.ERROR:

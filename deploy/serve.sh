@@ -11,10 +11,17 @@
 #                       here, proxy to those (REPLICAS is then ignored); see README "Classroom scale"
 #   RNNX_RUN_DIR        where nginx.conf, the logs and replicas.txt go; default a temp dir, removed on exit
 #   RNNX_COOKIE_SECRET  server.cookieSecret shared by the replicas; default: generated for this run
+#   RNNX_DATABASE_URL   the class store (Class page, ?class=) in PostgreSQL, postgresql+psycopg://user@host/db:
+#                       needed when replicas run on several machines (RNNX_UPSTREAMS: give each of them the
+#                       same URL); when set, RNNX_CLASS_DB is not used
+#   RNNX_CLASS_DB       the class store as an SQLite file, shared by the replicas of this machine; default
+#                       RUN_DIR/classes.sqlite3, so the classes go with a temporary run dir when this script
+#                       stops: set it (or RNNX_RUN_DIR) to keep them across restarts
 #
 # The replicas run with the Python on PATH (`python -m streamlit`), so activate the environment first.
 # nginx is installed with apt-get if missing. Ctrl-C or SIGTERM stops everything this script started.
 set -euo pipefail
+CALLER_DIR="$PWD"                             # a relative RNNX_CLASS_DB is taken from here
 cd "$(dirname "$0")/.."
 
 REPLICAS="${1:-$(nproc)}"
@@ -106,7 +113,8 @@ PY
 
 start_replica() {  # start_replica I: replica I on 127.0.0.1:PORTS[I], its log in RUN/replica-I.log
   local i=$1
-  STREAMLIT_SERVER_COOKIE_SECRET="$COOKIE_SECRET" "$PYTHON" -m streamlit run app.py \
+  STREAMLIT_SERVER_COOKIE_SECRET="$COOKIE_SECRET" RNNX_DATABASE_URL="$DATABASE_URL" RNNX_CLASS_DB="$CLASS_DB" \
+    "$PYTHON" -m streamlit run app.py \
     --server.address 127.0.0.1 --server.port "${PORTS[$i]}" --server.headless true \
     --server.fileWatcherType none --browser.gatherUsageStats false \
     >>"$RUN/replica-$((i + 1)).log" 2>&1 &
@@ -122,6 +130,24 @@ write_replicas_file() {  # RUN/replicas.txt: "name pid host:port" per replica (t
 # Every replica signs cookies with the same secret (passed in the environment, not on the command line,
 # so `ps` does not show it): a browser moved to another replica when its own dies keeps valid cookies.
 COOKIE_SECRET="${RNNX_COOKIE_SECRET:-$("$PYTHON" -c 'import secrets; print(secrets.token_hex(32))')}"
+
+# The class store: one database for every replica, so a student's posts reach the lecturer's board whichever
+# replicas the two of them are on. PostgreSQL if RNNX_DATABASE_URL is set, else one SQLite file (WAL: the
+# replicas of one machine share it). Given in the environment, not on the command line: the URL may hold a
+# password (the log shows it masked).
+DATABASE_URL="${RNNX_DATABASE_URL:-}"
+CLASS_DB=""
+if [ -n "${RNNX_UPSTREAMS:-}" ]; then
+  [ -n "$DATABASE_URL" ] || log "warning: no RNNX_DATABASE_URL: each replica elsewhere keeps classes in its" \
+    "own SQLite file, so a class started on one is unknown on the others; give them all one PostgreSQL URL"
+elif [ -n "$DATABASE_URL" ]; then
+  log "class store: $(sed -E 's#(://[^:/@]*):[^/]*@#\1:***@#' <<<"$DATABASE_URL")"
+else
+  CLASS_DB="${RNNX_CLASS_DB:-$RUN/classes.sqlite3}"
+  [[ "$CLASS_DB" = /* ]] || CLASS_DB="$CALLER_DIR/$CLASS_DB"
+  mkdir -p "$(dirname "$CLASS_DB")"
+  log "class store: SQLite file $CLASS_DB"
+fi
 
 if [ -n "${RNNX_UPSTREAMS:-}" ]; then
   read -r -a UPSTREAMS <<<"$RNNX_UPSTREAMS"
