@@ -15,8 +15,8 @@
 #                       needed when replicas run on several machines (RNNX_UPSTREAMS: give each of them the
 #                       same URL); when set, RNNX_CLASS_DB is not used
 #   RNNX_CLASS_DB       the class store as an SQLite file, shared by the replicas of this machine; default
-#                       RUN_DIR/classes.sqlite3, so the classes go with a temporary run dir when this script
-#                       stops: set it (or RNNX_RUN_DIR) to keep them across restarts
+#                       the app's own, ~/.local/share/rnn-explorer/classes.sqlite3 (a class outlives a
+#                       restart of this script for its 14 days)
 #
 # The replicas run with the Python on PATH (`python -m streamlit`), so activate the environment first.
 # nginx is installed with apt-get if missing. Ctrl-C or SIGTERM stops everything this script started.
@@ -143,7 +143,7 @@ if [ -n "${RNNX_UPSTREAMS:-}" ]; then
 elif [ -n "$DATABASE_URL" ]; then
   log "class store: $(sed -E 's#(://[^:/@]*):[^/]*@#\1:***@#' <<<"$DATABASE_URL")"
 else
-  CLASS_DB="${RNNX_CLASS_DB:-$RUN/classes.sqlite3}"
+  CLASS_DB="${RNNX_CLASS_DB:-$HOME/.local/share/rnn-explorer/classes.sqlite3}"
   [[ "$CLASS_DB" = /* ]] || CLASS_DB="$CALLER_DIR/$CLASS_DB"
   mkdir -p "$(dirname "$CLASS_DB")"
   log "class store: SQLite file $CLASS_DB"

@@ -212,3 +212,21 @@ def test_the_lecturer_shows_names_closes_and_deletes_the_class(store: Store) -> 
     assert "class" not in lecturer.query_params and "key" not in lecturer.query_params
     with pytest.raises(UnknownClass):
         store.check(code)
+
+
+def test_a_reload_finds_the_student_by_the_seat_in_the_url_and_share_leaves_it_out(store: Store) -> None:
+    code, _key = store.create_class()
+    first = open_page("sine", **{"class": code})
+    join(first, "Gil")
+    seat = first.query_params["seat"]
+    assert len(seat) >= 32
+    again = open_page("sine", **{"class": code, "seat": seat})                # a reload: a new session
+    clean(again)
+    assert (member(again).nickname, member(again).number) == ("Gil", 1)
+    assert not [t for t in again.text_input if t.key == "class_nick_side"]     # not asked again
+    shared = [c.value for c in again.code if "class=" in c.value]
+    assert shared and all("seat=" not in c for c in shared), shared              # the Share panel's link
+    stranger = open_page("sine", **{"class": code, "seat": "x" * 32})          # not a seat of this class
+    clean(stranger)
+    assert member(stranger) is None and "seat" not in stranger.query_params
+    assert stranger.text_input(key="class_nick_side") is not None

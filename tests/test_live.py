@@ -10,7 +10,7 @@ import pytest
 
 from rnn_core import cost
 from rnn_core.experiments import get_experiment
-from ui import live, liveplot
+from ui import charts, live, liveplot
 from ui.state import Held, PageRuns, PageState, Session
 
 
@@ -122,12 +122,12 @@ KEYS = ["sine-loss", "sine-predictions", "sine-hidden", "sine-grad-heatmap", "si
 
 def test_in_a_crowded_process_the_charts_but_the_loss_take_turns(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Session(ticks=7)
-    monkeypatch.setattr(live, "session", lambda: s)
-    assert [k for k in KEYS if live.resting(k)] == []                 # not crowded: every chart every tick
+    monkeypatch.setattr(charts, "session", lambda: s)
+    assert [k for k in KEYS if charts.resting(k)] == []                 # not crowded: every chart every tick
     s.resting_tick = 7
-    odd = {k for k in KEYS if live.resting(k)}
+    odd = {k for k in KEYS if charts.resting(k)}
     s.ticks = s.resting_tick = 8
-    even = {k for k in KEYS if live.resting(k)}
+    even = {k for k in KEYS if charts.resting(k)}
     assert odd and even and not odd & even                            # each rests every other tick
     assert odd | even == set(KEYS) - {"sine-loss"}                    # the loss never rests
 

@@ -162,9 +162,11 @@ def _board(code: str, key: str | None) -> None:
             board = classadmin.read(code, key)
         except ClassError as e:
             st.error(str(e), icon=":material/block:")
+            session().board_layout = None
             return
         except DOWN as e:
             st.warning(classlink.down_message(e), icon=":material/cloud_off:")
+            session().board_layout = None                # the charts come back whole
             return
         _draw(board, exp, knob, key is not None)
 
@@ -181,10 +183,24 @@ def _busiest(code: str, key: str | None) -> str | None:
     return None if latest is None else latest.page
 
 
+def _same_layout(sig: tuple[bool, ...]) -> None:
+    """When the board's layout changes (the parallel coordinates or the "closed" note appear), the
+    browser makes the charts below again, empty: send every chart whole in this redraw (as after a full
+    page run, ui/liveplot.py), not a change to a figure the browser no longer holds."""
+    s = session()
+    if s.board_layout != sig:
+        s.board_layout = sig
+        s.page_run += 1
+
+
 def _draw(board: Board, exp: Experiment, knob: str, lecturer: bool) -> None:
     runs = [r for r in board.runs if r.page == exp.id]
     metric = exp.score
     rk = boardfigs.rank(runs, metric)
+    done = [r for r in runs if r.final]            # the parallel coordinates change when a run ends only
+    vary = [k for k in boardfigs.varying(done, exp) if k != "seed"]
+    parallel = len(vary) >= 2 and len(done) >= 2
+    _same_layout((board.closed, parallel))
     cols = st.columns(4)
     cols[0].metric(_("Students"), i18n.integer(board.students))
     cols[1].metric(_("Runs on this page"), i18n.integer(len(runs)),
@@ -201,9 +217,8 @@ def _draw(board: Board, exp: Experiment, knob: str, lecturer: bool) -> None:
         chart(lambda: boardfigs.curves_figure(runs, knob, exp, metric), "board-curves")
     with right:
         chart(lambda: boardfigs.metric_figure(runs, knob, exp, metric), "board-metric")
-    vary = [k for k in boardfigs.varying(runs, exp) if k != "seed"]
-    if len(vary) >= 2:
-        chart(lambda: boardfigs.parallel_figure(runs, vary, metric), "board-parallel")
+    if parallel:
+        chart(lambda: boardfigs.parallel_figure(done, vary, metric), "board-parallel")
     cps = [(i, c) for i, c in enumerate(COURSE.checkpoints, 1) if c.page == exp.id]
     if cps:
         st.markdown(_("#### The class's predictions"))

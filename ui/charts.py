@@ -4,6 +4,7 @@ and a failure shown as a short note instead of a traceback."""
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +12,14 @@ import streamlit as st
 
 from rnn_core.i18n import _
 
-from . import live, liveplot, present
+from . import liveplot, present
 from .plotstyle import HEIGHT
+from .state import session
 
 LOG = logging.getLogger(__name__)
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False, "responsive": True}
 CHART_HEIGHT = HEIGHT                    # px; every figure is drawn at this height
+EVERY_TICK = ("-loss",)                  # charts drawn every tick however crowded (by the end of their key)
 
 
 def key(state: Any, name: str) -> str:
@@ -24,10 +27,28 @@ def key(state: Any, name: str) -> str:
     return f"{state.exp_id}-{name}" + (f"-{state.slot}" if state.slot else "")
 
 
+def tick_drawn(crowded: bool) -> None:
+    """A timer's tick draws now; in a crowded process (ui/live.py ``CROWD``, ``RNNX_CROWD`` in a test) its
+    charts take turns (``resting``)."""
+    s = session()
+    s.ticks += 1
+    s.resting_tick = s.ticks if crowded else -1
+
+
+def resting(chart_key: str) -> bool:
+    """Whether chart ``chart_key`` skips this tick: only in a crowded process (CROWD sessions ticking),
+    only in a timer's tick, never the loss; the other charts take turns, half of them each tick, so each
+    is rebuilt every other tick (the figures are the largest part of a tick that is not training)."""
+    s = session()
+    if s.resting_tick != s.ticks or chart_key.endswith(EVERY_TICK):
+        return False
+    return (zlib.crc32(chart_key.encode()) + s.ticks) % 2 == 1
+
+
 def chart(make: Callable[[], Any], chart_key: str, height: int = CHART_HEIGHT) -> None:
     """A plotly chart with a fixed key, height and config; a failure shows a short note, not a traceback.
-    In a crowded process a chart other than the loss rests every other tick (``live.resting``)."""
-    if live.resting(chart_key) and liveplot.keep(chart_key, None if present.presenting() else height):
+    In a crowded process a chart other than the loss rests every other tick (``resting``)."""
+    if resting(chart_key) and liveplot.keep(chart_key, None if present.presenting() else height):
         return
     try:
         fig = make()

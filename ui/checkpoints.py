@@ -155,7 +155,7 @@ def open_checkpoint(exp: Experiment, cp: Checkpoint) -> None:
     them there), the URL's other settings dropped (language, presenter mode, progress, knobs shown and
     speed stay)."""
     setup = parse_setup(exp, cp.setup)
-    keep = {*CARRIED, PROGRESS, "show", "speed", "box_open"}
+    keep = {*CARRIED, PROGRESS, "show", "speed", "box_open", "seat"}
     for k in [k for k in st.query_params if k not in keep and k not in exp.knobs]:
         del st.query_params[k]                          # (the knobs are bound: their widgets write them)
     ss = st.session_state

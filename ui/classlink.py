@@ -32,7 +32,7 @@ from rnn_core.i18n import _
 from .state import Attempt, PageRuns, session
 
 LOG = logging.getLogger(__name__)
-PARAM, KEY = "class", "key"
+PARAM, KEY, SEAT = "class", "key", "seat"
 POST_EVERY = 2.0                 # seconds between two posts of a page's runs while they train
 QUIET = 60.0                     # seconds without run posts after a refusal
 DOWN = (SQLAlchemyError, OSError)
@@ -73,29 +73,48 @@ def member() -> Member | None:
 
 
 def read_link() -> None:
-    """At the top of every page: ``?class=`` of the link. A code of no class is dropped with a notice;
-    the class this session joined is put (back) in the URL, so every link made from it keeps it."""
+    """At the top of every page: ``?class=`` of the link (and ``?seat=``, the student's token, which this
+    session's URL carries so that a reload or the browser's history finds the student again). A code of
+    no class is dropped with a notice; the class this session joined is put (back) in the URL, so every
+    link made from it keeps it (Share and the checkpoint links carry ``class`` only, never the seat)."""
     s = session()
     raw = st.query_params.get(PARAM)
-    if raw is not None:
-        code = normalise_code(str(raw))
-        shown = None
-        if code is not None:
-            try:
-                shown = store().check(str(raw))
-            except ClassError:
-                shown = None
-            except DOWN as e:
-                s.notices.append(down_message(e))
-                return
+    mine = s.member is not None and normalise_code(str(raw)) == normalise_code(s.member.code)
+    if raw is not None and not mine:
+        try:
+            shown = store().check(str(raw)) if normalise_code(str(raw)) else None
+        except ClassError:
+            shown = None
+        except DOWN as e:
+            s.notices.append(down_message(e))
+            return
         if shown is None:
-            del st.query_params[PARAM]
+            for k in (PARAM, SEAT):
+                if k in st.query_params:
+                    del st.query_params[k]
             s.notices.append(_("Ignored class={text} from the link: no class has this code (mistyped, "
                                "expired or deleted).").format(text=schema.short(raw)))
-        elif s.member is None or s.member.code != shown:
+        elif not _back(shown, str(st.query_params.get(SEAT, ""))):
             s.invited = shown
-    if s.member is not None and st.query_params.get(PARAM) != s.member.code:
-        st.query_params[PARAM] = s.member.code
+    if s.member is not None:
+        for k, v in ((PARAM, s.member.code), (SEAT, s.member.token)):
+            if st.query_params.get(k) != v:
+                st.query_params[k] = v
+
+
+def _back(code: str, token: str) -> bool:
+    """A student back with their seat (a reload, a new tab from the history): their membership again."""
+    if not token:
+        return False
+    try:
+        number, name = store().student(code, token)
+    except (ClassError, *DOWN):
+        if SEAT in st.query_params:
+            del st.query_params[SEAT]
+        return False
+    s = session()
+    s.member, s.invited = Member(code, token, name, number, Outbox(store, code, token)), None
+    return True
 
 
 def _joined() -> None:
@@ -143,7 +162,7 @@ def _join(code: str, nickname: str) -> None:
         return
     s.member = Member(code, token, name, number, Outbox(store, code, token))
     s.invited = None
-    st.query_params[PARAM] = code
+    st.query_params[PARAM], st.query_params[SEAT] = code, token
     s.notices.append(_("You joined class {code} as {name}: your runs and predictions go to its board.")
                      .format(code=code, name=name))
 
@@ -160,8 +179,9 @@ def status_box() -> None:
     s = session()
     if s.leave_asked:
         s.leave_asked = False
-        if PARAM in st.query_params:
-            del st.query_params[PARAM]
+        for k in (PARAM, SEAT):
+            if k in st.query_params:
+                del st.query_params[k]
     m = s.member
     if m is None:
         return

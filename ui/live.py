@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import time
-import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +26,7 @@ from rnn_core.experiments import Task, get_experiment
 from rnn_core.i18n import _
 from rnn_core.trainer import Trainer
 
-from . import classlink, words
+from . import charts, classlink, words
 from .gate import FairGate, Load
 from .knobs import model_summary, needs_rebuild
 from .state import PageRuns, PageState, RunState, page_state, session
@@ -48,9 +47,7 @@ LIVE_UNIT = 0.5                  # s: the longest piece of work (an update, an e
 TICK_GATE = FairGate()           # the trainer work of this process takes turns, in arrival order
 LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY, solo=SOLO_SHARE)
 FLUSH_PAUSE = 0.03               # s after a redraw before the run ends (see live_fragment)
-CROWD = int(os.environ.get("RNNX_CROWD", "12"))   # sessions ticking in a process from which charts
-#                                  take turns (``resting``); a test sets it (tests/e2e/test_wire.py)
-EVERY_TICK = ("-loss",)          # charts drawn every tick however crowded (by the end of their key)
+CROWD = int(os.environ.get("RNNX_CROWD", "12"))   # sessions ticking from which charts take turns
 
 
 def discard(exp_id: str) -> None:
@@ -270,16 +267,6 @@ def slow_step(page: PageRuns, seconds: float = TICK_SECONDS) -> float | None:
     return cost if cost > seconds else None
 
 
-def resting(chart_key: str) -> bool:
-    """Whether chart ``chart_key`` skips this tick: only in a crowded process (CROWD sessions ticking),
-    only in a timer's tick, never the loss; the other charts take turns, half of them each tick, so each
-    is rebuilt every other tick (the figures are the largest part of a tick that is not training)."""
-    s = session()
-    if s.resting_tick != s.ticks or chart_key.endswith(EVERY_TICK):
-        return False
-    return (zlib.crc32(chart_key.encode()) + s.ticks) % 2 == 1
-
-
 def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
     """The timer: while the page is active (training or sweeping), every RUN_EVERY seconds a tick of
     work, then a redraw."""
@@ -296,10 +283,8 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
             t0 = time.perf_counter()
             tick(ps, LOAD.budget(p, SOLO_TICK) if timer else TICK_SECONDS)
             t1, c1 = time.perf_counter(), time.thread_time()
-            s = session()
             if timer:
-                s.ticks += 1
-                s.resting_tick = s.ticks if LOAD.ticking() >= CROWD else -1
+                charts.tick_drawn(LOAD.ticking() >= CROWD)  # crowded: the charts take turns
             draw(p)
             p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
         classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)

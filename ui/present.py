@@ -82,8 +82,8 @@ def scale_figure(spec: dict[str, Any], factor: float = SCALE) -> dict[str, Any]:
 
 def share_link(exp: Experiment) -> str:
     """The link of this page with the settings in force (as the URL carries them) and the presenter
-    options chosen in the Share panel."""
-    params = {k: st.query_params.get(k) for k in st.query_params if k not in ("present", "show")}
+    options chosen in the Share panel; never the student's seat in a class (``ui/classlink.py``)."""
+    params = {k: st.query_params.get(k) for k in st.query_params if k not in ("present", "show", "seat")}
     if st.session_state.get(WIDGETS["share_present"]):
         params["present"] = "1"
     picked = st.session_state.get(WIDGETS["share_show"]) or []
