@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import http.cookiejar
 import re
-import secrets
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -378,17 +377,18 @@ class Tab:
 
 
 def routes_by_replica(url: str, replicas: int, tries: int = 200) -> dict[str, str]:
-    """A sticky-route cookie value for each replica behind nginx: random routes until every replica has
-    answered one (nginx names the replica in X-RNNX-Replica)."""
+    """The sticky-route cookie value of each replica behind nginx: requests without a cookie until every
+    replica has answered one (nginx names the replica in X-RNNX-Replica and hands out its route in
+    Set-Cookie; deploy/nginx.conf.template)."""
     opener, found = urllib.request.build_opener(NO_PROXY), {}
     for _ in range(tries):
-        route = secrets.token_hex(16)
-        req = urllib.request.Request(f"{url}/_stcore/health", headers={"Cookie": f"{ROUTE_COOKIE}={route}"})
-        with opener.open(req, timeout=HTTP_TIMEOUT) as r:
-            found.setdefault(r.headers.get("X-RNNX-Replica", "-"), route)
+        with opener.open(urllib.request.Request(f"{url}/_stcore/health"), timeout=HTTP_TIMEOUT) as r:
+            cookie = re.search(rf"{ROUTE_COOKIE}=([^;]+)", " ".join(r.headers.get_all("Set-Cookie") or []))
+            if cookie:
+                found.setdefault(r.headers.get("X-RNNX-Replica", "-"), cookie.group(1))
         if len(found) == replicas:
             return found
-    raise RuntimeError(f"only replicas {sorted(found)} answered {tries} random routes")
+    raise RuntimeError(f"only replicas {sorted(found)} answered {tries} requests")
 
 
 def _session_cookie(name: str, value: str, domain: str) -> http.cookiejar.Cookie:

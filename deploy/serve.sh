@@ -173,14 +173,22 @@ server = tomllib.loads(cfg.read_text()).get("server", {}) if cfg.is_file() else 
 print(int(server.get("maxUploadSize", 200)))      # Streamlit's default when the app sets none
 PY
 )"
-servers="" names=""
+servers="" names="" routes="" groups=""
 for i in "${!UPSTREAMS[@]}"; do
   servers+="        server ${UPSTREAMS[$i]} max_fails=2 fail_timeout=10s;"$'\n'
   names+="        ${UPSTREAMS[$i]} r$((i + 1));"$'\n'
+  routes+="        r$((i + 1)) replica_r$((i + 1));"$'\n'
+  groups+="    upstream replica_r$((i + 1)) {"$'\n'"        server ${UPSTREAMS[$i]} max_fails=2 fail_timeout=10s;"$'\n'
+  for j in "${!UPSTREAMS[@]}"; do
+    [ "$j" = "$i" ] || groups+="        server ${UPSTREAMS[$j]} backup;"$'\n'
+  done
+  groups+="        keepalive 8;"$'\n'"    }"$'\n'
 done
 conf="$(<deploy/nginx.conf.template)"
 conf="${conf//@UPSTREAM_SERVERS@/${servers%$'\n'}}"
 conf="${conf//@REPLICA_NAMES@/${names%$'\n'}}"
+conf="${conf//@ROUTE_UPSTREAMS@/${routes%$'\n'}}"
+conf="${conf//@ROUTE_GROUPS@/${groups%$'\n'}}"
 conf="${conf//@LISTEN@/$ADDRESS:$PORT}"
 conf="${conf//@MAX_BODY_MB@/$((MAX_UPLOAD_MB + 1))}"
 printf '%s\n' "$conf" >"$RUN/nginx.conf"
