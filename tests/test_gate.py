@@ -111,3 +111,15 @@ def test_one_math_thread_is_set_only_on_a_torch_that_finished_importing(monkeypa
     with threads.single_thread():
         pass
     assert calls == [1, 1, 2]                             # pinned; 1 in the block, then restored
+
+
+def test_a_crowded_process_asks_for_ticks_less_often_without_flapping_at_the_edge() -> None:
+    load = Load(0.3, 2.0)
+    pages = [object() for _ in range(30)]
+    seen = []
+    for k, n in enumerate((23, 24, 21, 20, 23, 24)):
+        now = 100.0 + 10 * k                              # the others ticked 10 s ago: out of the window
+        for p in pages[:n]:
+            load.budget(p, 0.45, now=now)
+        seen.append(load.interval(0.5, 0.9, 24, now=now))
+    assert seen == [0.5, 0.9, 0.9, 0.5, 0.5, 0.9]

@@ -124,12 +124,17 @@ def test_in_a_crowded_process_the_charts_but_the_loss_take_turns(monkeypatch: py
     s = Session(ticks=7)
     monkeypatch.setattr(charts, "session", lambda: s)
     assert [k for k in KEYS if charts.resting(k)] == []                 # not crowded: every chart every tick
-    s.resting_tick = 7
+    s.resting_tick, s.turns = 7, 2
     odd = {k for k in KEYS if charts.resting(k)}
     s.ticks = s.resting_tick = 8
     even = {k for k in KEYS if charts.resting(k)}
     assert odd and even and not odd & even                            # each rests every other tick
     assert odd | even == set(KEYS) - {"sine-loss"}                    # the loss never rests
+    drawn = []
+    for t in (9, 10, 11):                                            # more crowded: every third tick
+        s.ticks, s.resting_tick, s.turns = t, t, 3
+        drawn += [k for k in KEYS if not charts.resting(k)]
+    assert sorted(drawn) == sorted(KEYS[1:] + ["sine-loss"] * 3)       # each once in three; the loss each
 
 
 def test_a_resting_chart_says_nothing_changed_without_building_its_figure(

@@ -27,22 +27,22 @@ def key(state: Any, name: str) -> str:
     return f"{state.exp_id}-{name}" + (f"-{state.slot}" if state.slot else "")
 
 
-def tick_drawn(crowded: bool) -> None:
-    """A timer's tick draws now; in a crowded process (ui/live.py ``CROWD``, ``RNNX_CROWD`` in a test) its
-    charts take turns (``resting``)."""
+def tick_drawn(turns: int) -> None:
+    """A timer's tick draws now; in a crowded process its charts take ``turns`` (1: all every tick, 2: each
+    every other tick, …; ui/live.py ``turns``)."""
     s = session()
     s.ticks += 1
-    s.resting_tick = s.ticks if crowded else -1
+    s.resting_tick, s.turns = (s.ticks if turns > 1 else -1), turns
 
 
 def resting(chart_key: str) -> bool:
-    """Whether chart ``chart_key`` skips this tick: only in a crowded process (CROWD sessions ticking),
-    only in a timer's tick, never the loss; the other charts take turns, half of them each tick, so each
-    is rebuilt every other tick (the figures are the largest part of a tick that is not training)."""
+    """Whether chart ``chart_key`` skips this tick: only in a crowded process, only in a timer's tick,
+    never the loss; the other charts take turns, a share of them each tick, so that each is rebuilt every
+    ``turns``-th tick (the figures are the largest part of a tick that is not training)."""
     s = session()
     if s.resting_tick != s.ticks or chart_key.endswith(EVERY_TICK):
         return False
-    return (zlib.crc32(chart_key.encode()) + s.ticks) % 2 == 1
+    return (zlib.crc32(chart_key.encode()) + s.ticks) % s.turns != 0
 
 
 def chart(make: Callable[[], Any], chart_key: str, height: int = CHART_HEIGHT) -> None:

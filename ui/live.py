@@ -36,8 +36,7 @@ SOLO_TICK = 0.45                 # … of a timer's tick at most: a page alone t
 #                                  LOAD shrinks it as others tick. Longer, Streamlit fades the charts
 #                                  while the tick runs (bench/browser.py at 0.8 s: 3-8 % samples faded)
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
-SPEEDS = {"slow": 120, "normal": 20, "fast": 8, "max": 1}   # a short run is spread over at least this
-#                                  many ticks to be seen (normal: 20 ticks, ~10 s); "max": as fast as it goes
+SPEEDS = {"slow": 120, "normal": 20, "fast": 8, "max": 1}   # a short run: at least so many ticks (~10 s)
 RATE_WINDOW = 4.0                # s over which the status line's steps/s is measured
 OVERRUN = 1.5                    # a tick may overrun its budget this much (evaluation, noise) before it owes
 TRAIN_SHARE = 0.3                # of one core: all sessions' training together, at most (ui/gate.py)
@@ -47,7 +46,9 @@ LIVE_UNIT = 0.5                  # s: the longest piece of work (an update, an e
 TICK_GATE = FairGate()           # the trainer work of this process takes turns, in arrival order
 LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY, solo=SOLO_SHARE)
 FLUSH_PAUSE = 0.03               # s after a redraw before the run ends (see live_fragment)
-CROWD = int(os.environ.get("RNNX_CROWD", "12"))   # sessions ticking from which charts take turns
+CROWD = int(os.environ.get("RNNX_CROWD", "12"))   # each CROWD sessions ticking: charts take a turn more
+MOST_TURNS = 3                   # … up to each chart every third tick
+SLOW_FROM, CROWDED_EVERY = 24, 0.9   # from so many sessions ticking, a tick every 0.9 s (``Load.interval``)
 
 
 def discard(exp_id: str) -> None:
@@ -271,8 +272,9 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
     """The timer: while the page is active (training or sweeping), every RUN_EVERY seconds a tick of
     work, then a redraw."""
     timer = page_state(exp_id).active
+    every = LOAD.interval(RUN_EVERY, CROWDED_EVERY, SLOW_FROM) if timer else None
 
-    @st.fragment(run_every=RUN_EVERY if timer else None)
+    @st.fragment(run_every=every)
     def _live() -> None:
         i18n.set_language(session().lang or i18n.DEFAULT)   # this tick's thread speaks the page's language
         ps = page_state(exp_id)
@@ -284,17 +286,15 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
             tick(ps, LOAD.budget(p, SOLO_TICK) if timer else TICK_SECONDS)
             t1, c1 = time.perf_counter(), time.thread_time()
             if timer:
-                charts.tick_drawn(LOAD.ticking() >= CROWD)  # crowded: the charts take turns
+                charts.tick_drawn(min(MOST_TURNS, 1 + LOAD.ticking() // CROWD))   # crowded: charts take turns
             draw(p)
             p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
         classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)
         if timer:
-            # Under load the next timer rerun is already waiting when this run ends, and Streamlit
-            # drops a fragment's unsent messages when its next run starts: give the event loop a
-            # moment to send this redraw first (outside the gate: the next session ticks meanwhile).
-            # 30 tabs on one process, slowest tab: 0.43 upd/s without the pause, 1.03-1.17 with it.
+            # Under load Streamlit drops a fragment's unsent messages when its next run starts: let the
+            # event loop send this redraw first (30 tabs, one process: 0.43 → 1.03-1.17 upd/s at worst).
             time.sleep(FLUSH_PAUSE)
-        if timer != ps.active:
-            st.rerun()                   # a full run starts (a panel started work) or stops the timer
+        if timer != ps.active or (timer and LOAD.interval(RUN_EVERY, CROWDED_EVERY, SLOW_FROM) != every):
+            st.rerun()                   # the timer starts, stops or changes its pace: a full run
 
     _live()
