@@ -171,7 +171,22 @@ class Page:
 
     @property
     def heavy_query(self) -> str:
-        return f"hidden_size={self.hidden_max}&batch_size={self.batch_max}&{HEAVY_KNOBS}&{self.query}"
+        """The heaviest setup the page trains live: torch LSTM, full BPTT, the most hidden units, and the
+        largest batch (halved from the slider's maximum) whose update the app's time budget accepts
+        (``ui/live.py::afford``: a heavier one is refused before it trains)."""
+        from rnn_core.experiments import experiments
+        from ui.live import TooHeavy, afford
+        exp = next(e for e in experiments() if e.url_path == self.path)
+        batch = self.batch_max
+        while batch > 1:
+            run = exp.preset().replace(hidden_size=self.hidden_max, batch_size=batch, backend="torch",
+                                       cell="lstm", bptt_truncate=None, epochs=self.epochs_max)
+            try:
+                afford([run], [exp.build_task(run)])
+                break
+            except TooHeavy:
+                batch //= 2
+        return f"hidden_size={self.hidden_max}&batch_size={batch}&{HEAVY_KNOBS}&{self.query}"
 
 
 async def discover(url: str, route: str | None) -> list[Page]:
@@ -200,6 +215,7 @@ def make_tabs(url: str, row: Row, pages: list[Page]) -> list[Tab]:
     if row.heavy:
         longest = max(pages, key=lambda p: p.seq_len)
         tabs[0] = Tab(url, longest.path, longest.heavy_query)
+        print(f"    heavy tab: /{longest.path}?{longest.heavy_query}")
     return tabs
 
 

@@ -153,3 +153,16 @@ def test_a_resting_chart_says_nothing_changed_without_building_its_figure(
     assert not liveplot.keep("sine-hidden", 340)                     # a full page run since: drawn whole
     s.charts["sine-hidden"] = Held(version=9, spec={}, page_run=3, since=20, full=1)
     assert not liveplot.keep("sine-hidden", 340)                     # a whole figure is due (KEYFRAME)
+
+
+def test_charts_take_turns_when_drawing_them_all_would_cost_too_much(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Session()
+    monkeypatch.setattr(charts, "session", lambda: s)
+    charts.tick_drawn(1, [(0.45, 0.05, 0.04)])                  # one run: 40 ms of drawing, all every tick
+    assert s.turns == 1 and s.resting_tick == -1
+    charts.tick_drawn(1, [(0.45, 0.30, 0.28)])                  # a three-run comparison: 280 ms
+    assert (s.turns, s.resting_tick) == (3, s.ticks)
+    charts.tick_drawn(1, [(0.45, 0.11, 0.10)])                  # a third of them drawn: still 300 ms whole
+    assert s.turns == 3
+    charts.tick_drawn(2, [])                                    # crowded, nothing measured yet
+    assert s.turns == 2

@@ -4,8 +4,9 @@ and a failure shown as a short note instead of a traceback."""
 from __future__ import annotations
 
 import logging
+import math
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
@@ -20,6 +21,8 @@ LOG = logging.getLogger(__name__)
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False, "scrollZoom": False, "responsive": True}
 CHART_HEIGHT = HEIGHT                    # px; every figure is drawn at this height
 EVERY_TICK = ("-loss",)                  # charts drawn every tick however crowded (by the end of their key)
+MOST_TURNS = 3                           # each chart at least every third tick
+DRAW_BUDGET = 0.06                       # s of drawing a tick before the charts take turns
 
 
 def key(state: Any, name: str) -> str:
@@ -27,10 +30,14 @@ def key(state: Any, name: str) -> str:
     return f"{state.exp_id}-{name}" + (f"-{state.slot}" if state.slot else "")
 
 
-def tick_drawn(turns: int) -> None:
-    """A timer's tick draws now; in a crowded process its charts take ``turns`` (1: all every tick, 2: each
-    every other tick, …; ui/live.py ``turns``)."""
+def tick_drawn(crowd: int, timings: Sequence[tuple[float, float, float]]) -> None:
+    """A timer's tick draws now. Its charts take turns (1: all every tick, 2: each every other tick, up to
+    MOST_TURNS) when the process is crowded (``crowd``: 1 + sessions ticking // ui/live.py ``CROWD``) or
+    when drawing them all would take over DRAW_BUDGET (the last ticks' drawing, ``timings``: a three-run
+    comparison draws 17 charts, and a person alone should get the machine for training)."""
     s = session()
+    whole = timings[-1][2] * s.turns if timings else 0.0            # all charts' CPU, from the last share
+    turns = min(MOST_TURNS, max(crowd, math.ceil(whole / DRAW_BUDGET)))
     s.ticks += 1
     s.resting_tick, s.turns = (s.ticks if turns > 1 else -1), turns
 

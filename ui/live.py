@@ -47,7 +47,6 @@ TICK_GATE = FairGate()           # the trainer work of this process takes turns,
 LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY, solo=SOLO_SHARE)
 FLUSH_PAUSE = 0.03               # s after a redraw before the run ends (see live_fragment)
 CROWD = int(os.environ.get("RNNX_CROWD", "12"))   # each CROWD sessions ticking: charts take a turn more
-MOST_TURNS = 3                   # … up to each chart every third tick
 SLOW_FROM, CROWDED_EVERY = 24, 0.9   # from so many sessions ticking, a tick every 0.9 s (``Load.interval``)
 
 
@@ -286,7 +285,7 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
             tick(ps, LOAD.budget(p, SOLO_TICK) if timer else TICK_SECONDS)
             t1, c1 = time.perf_counter(), time.thread_time()
             if timer:
-                charts.tick_drawn(min(MOST_TURNS, 1 + LOAD.ticking() // CROWD))   # crowded: charts take turns
+                charts.tick_drawn(1 + LOAD.ticking() // CROWD, p.timings)     # crowded or heavy: turns
             draw(p)
             p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
         classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)
