@@ -278,6 +278,7 @@ class Result:
     split: Counter[str]
     restarts: int
     by_page: dict[str, float]             # median upd/s of the tabs of each page (the heavy one excluded)
+    steps_by_page: dict[str, float]       # median training steps/s of the tabs of each page (the same)
     kb: float = float("nan")              # median websocket kB of an update, over every tab's updates
     cpu_ms: float = float("nan")          # server CPU (all replicas) per update that reached a tab, ms
 
@@ -332,7 +333,16 @@ def summarize(row: Row, tabs: list[Tab], window: tuple[float, float], rss: tuple
                   mb_idle=(rss[1] - rss[0]) / n / mb, mb_trained=(rss[2] - rss[0]) / n / mb,
                   cpu_closed=cpu_closed, client_cpu=client_cpu,
                   split=Counter(t.stats.replica for t in tabs), restarts=sum(restarts.values()),
-                  by_page=_by_page(tabs[1:] if row.heavy else tabs, rate[1:] if row.heavy else rate))
+                  by_page=_by_page(tabs[1:] if row.heavy else tabs, rate[1:] if row.heavy else rate),
+                  steps_by_page=_by_page(tabs[1:] if row.heavy else tabs,
+                                         [_steps(t, t0, t1) for t in (tabs[1:] if row.heavy else tabs)]))
+
+
+def _steps(tab: Tab, t0: float, t1: float) -> float:
+    """Training steps a second the tab's runs made in the window (from the status lines; a restarted
+    run's steps counted from its zero)."""
+    seen = [step for t, step, _total in tab.stats.steps if t0 <= t <= t1]
+    return sum(max(0, b - a) if b >= a else b for a, b in zip(seen, seen[1:], strict=False)) / (t1 - t0)
 
 
 def _by_page(tabs: list[Tab], rates: list[float]) -> dict[str, float]:
@@ -397,6 +407,8 @@ def main() -> None:
         r = run_row(row, args.seconds)
         print(f"{line(r)}   {verdict(r) if row.replicas else ''}", flush=True)
         print("    median upd/s by page: " + ", ".join(f"{p} {v:.2f}" for p, v in r.by_page.items()))
+        print("    median training steps/s by page: " + ", ".join(f"{p} {v:.1f}"
+                                                                for p, v in r.steps_by_page.items()))
         for e in sorted(set(r.errors))[:5]:
             print(f"    error: {e}")
 

@@ -120,10 +120,10 @@ KEYS = ["sine-loss", "sine-predictions", "sine-hidden", "sine-grad-heatmap", "si
         "sine-spectrum"]
 
 
-def test_in_a_crowded_process_the_charts_but_the_loss_take_turns(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_when_drawing_is_heavy_the_charts_but_the_loss_take_turns(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Session(ticks=7)
     monkeypatch.setattr(charts, "session", lambda: s)
-    assert [k for k in KEYS if charts.resting(k)] == []                 # not crowded: every chart every tick
+    assert [k for k in KEYS if charts.resting(k)] == []                 # light: every chart every tick
     s.resting_tick, s.turns = 7, 2
     odd = {k for k in KEYS if charts.resting(k)}
     s.ticks = s.resting_tick = 8
@@ -131,7 +131,7 @@ def test_in_a_crowded_process_the_charts_but_the_loss_take_turns(monkeypatch: py
     assert odd and even and not odd & even                            # each rests every other tick
     assert odd | even == set(KEYS) - {"sine-loss"}                    # the loss never rests
     drawn = []
-    for t in (9, 10, 11):                                            # more crowded: every third tick
+    for t in (9, 10, 11):                                            # heavier: every third tick
         s.ticks, s.resting_tick, s.turns = t, t, 3
         drawn += [k for k in KEYS if not charts.resting(k)]
     assert sorted(drawn) == sorted(KEYS[1:] + ["sine-loss"] * 3)       # each once in three; the loss each
@@ -158,11 +158,23 @@ def test_a_resting_chart_says_nothing_changed_without_building_its_figure(
 def test_charts_take_turns_when_drawing_them_all_would_cost_too_much(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Session()
     monkeypatch.setattr(charts, "session", lambda: s)
-    charts.tick_drawn(1, [(0.45, 0.05, 0.04)])                  # one run: 40 ms of drawing, all every tick
+    charts.tick_drawn(True, [(0.45, 0.05, 0.04)])               # one run: 40 ms of drawing, all every tick
     assert s.turns == 1 and s.resting_tick == -1
-    charts.tick_drawn(1, [(0.45, 0.30, 0.28)])                  # a three-run comparison: 280 ms
+    charts.tick_drawn(True, [(0.45, 0.30, 0.28)])               # a three-run comparison: 280 ms
     assert (s.turns, s.resting_tick) == (3, s.ticks)
-    charts.tick_drawn(1, [(0.45, 0.11, 0.10)])                  # a third of them drawn: still 300 ms whole
+    charts.tick_drawn(True, [(0.45, 0.11, 0.10)])               # a third of them drawn: still 300 ms whole
     assert s.turns == 3
-    charts.tick_drawn(2, [])                                    # crowded, nothing measured yet
-    assert s.turns == 2
+
+
+def test_a_crowded_process_trains_every_few_ticks_and_between_them_every_chart_rests(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Session()
+    monkeypatch.setattr(charts, "session", lambda: s)
+    trained = []
+    for _ in range(6):
+        trained.append(charts.trains_now(3))
+        charts.tick_drawn(trained[-1], [(0.01, 0.02, 0.02)])
+        if not trained[-1]:
+            assert all(charts.resting(k) for k in KEYS)         # the loss too: nothing changed
+    assert trained == [False, False, True, False, False, True]
+    assert [charts.trains_now(1) for _ in range(3)] == [True, True, True]   # alone: every tick

@@ -30,26 +30,38 @@ def key(state: Any, name: str) -> str:
     return f"{state.exp_id}-{name}" + (f"-{state.slot}" if state.slot else "")
 
 
-def tick_drawn(crowd: int, timings: Sequence[tuple[float, float, float]]) -> None:
-    """A timer's tick draws now. Its charts take turns (1: all every tick, 2: each every other tick, up to
-    MOST_TURNS) when the process is crowded (``crowd``: 1 + sessions ticking // ui/live.py ``CROWD``) or
-    when drawing them all would take over DRAW_BUDGET (the last ticks' drawing, ``timings``: a three-run
-    comparison draws 17 charts, and a person alone should get the machine for training)."""
+def trains_now(crowd: int) -> bool:
+    """Whether this timer tick trains. Alone or in a small process, every tick; in a crowded one
+    (``crowd``: 1 + sessions ticking // ui/live.py ``CROWD``, at most MOST_TURNS) every ``crowd``-th tick,
+    with ``crowd`` ticks' worth of training at once: one evaluation for all of it (at a few ms of training
+    a tick, the evaluation after it was most of a tick's training time: 60 tabs, sine 0.6 steps/s), and
+    the ticks between only redraw the status line, their charts unchanged (``tick_drawn``)."""
+    return crowd <= 1 or (session().ticks + 1) % crowd == 0
+
+
+def tick_drawn(trained: bool, timings: Sequence[tuple[float, float, float]]) -> None:
+    """A timer's tick draws now. Nothing trained: every chart says "nothing changed". Else the charts
+    take turns (1: all every tick, 2: each every other tick, up to MOST_TURNS) when drawing them all would
+    take over DRAW_BUDGET (from the last drawing tick, ``timings``: a three-run comparison draws 17
+    charts, and a person alone should get the machine for training)."""
     s = session()
-    whole = timings[-1][2] * s.turns if timings else 0.0            # all charts' CPU, from the last share
-    turns = min(MOST_TURNS, max(crowd, math.ceil(whole / DRAW_BUDGET)))
+    if timings and not s.still:
+        s.turns = min(MOST_TURNS, max(1, math.ceil(timings[-1][2] * s.turns / DRAW_BUDGET)))
     s.ticks += 1
-    s.resting_tick, s.turns = (s.ticks if turns > 1 else -1), turns
+    s.still = not trained
+    s.resting_tick = s.ticks if s.still or s.turns > 1 else -1
 
 
 def resting(chart_key: str) -> bool:
-    """Whether chart ``chart_key`` skips this tick: only in a crowded process, only in a timer's tick,
-    never the loss; the other charts take turns, a share of them each tick, so that each is rebuilt every
-    ``turns``-th tick (the figures are the largest part of a tick that is not training)."""
+    """Whether chart ``chart_key`` skips this tick (a timer's only): every chart when nothing trained;
+    else, when drawing is heavy, every chart but the loss takes turns, a share of them each tick, so that
+    each is rebuilt every ``turns``-th tick (the figures are the largest part of a tick but training)."""
     s = session()
-    if s.resting_tick != s.ticks or chart_key.endswith(EVERY_TICK):
+    if s.resting_tick != s.ticks:
         return False
-    return (zlib.crc32(chart_key.encode()) + s.ticks) % s.turns != 0
+    if s.still:
+        return True
+    return not chart_key.endswith(EVERY_TICK) and (zlib.crc32(chart_key.encode()) + s.ticks) % s.turns != 0
 
 
 def chart(make: Callable[[], Any], chart_key: str, height: int = CHART_HEIGHT) -> None:

@@ -65,7 +65,7 @@ class FairGate:
         return self._owner == threading.get_ident()
 
 
-CROWDED_SHARE = 0.5              # a crowded process (``Load.interval``) trains half its share: drawing first
+CROWDED_SHARE = 1.0              # the share of its share a crowded process (``Load.interval``) trains
 
 
 class Load:

@@ -268,8 +268,7 @@ def slow_step(page: PageRuns, seconds: float = TICK_SECONDS) -> float | None:
 
 
 def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
-    """The timer: while the page is active (training or sweeping), every RUN_EVERY seconds a tick of
-    work, then a redraw."""
+    """The timer: while the page is active (training or sweeping), a tick of work, then a redraw."""
     timer = page_state(exp_id).active
     every = LOAD.interval(RUN_EVERY, CROWDED_EVERY, SLOW_FROM) if timer else None
 
@@ -281,11 +280,13 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
         if p is None:
             return
         with TICK_GATE:                                  # one tick at a time in this process
-            t0 = time.perf_counter()
-            tick(ps, LOAD.budget(p, SOLO_TICK) if timer else TICK_SECONDS)
+            t0, budget = time.perf_counter(), LOAD.budget(p, SOLO_TICK) if timer else TICK_SECONDS
+            crowd = min(charts.MOST_TURNS, 1 + LOAD.ticking() // CROWD) if timer else 1
+            if trains := charts.trains_now(crowd):       # crowded: every crowd-th tick, crowd ticks' worth
+                tick(ps, budget * crowd)
             t1, c1 = time.perf_counter(), time.thread_time()
             if timer:
-                charts.tick_drawn(1 + LOAD.ticking() // CROWD, p.timings)     # crowded or heavy: turns
+                charts.tick_drawn(trains, p.timings)
             draw(p)
             p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
         classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)

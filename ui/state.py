@@ -168,6 +168,7 @@ class Session:
     ticks: int = 0                                          # timer ticks so far (ui/live.py counts)
     resting_tick: int = -1                                  # the tick whose charts take turns (crowded)
     turns: int = 1                                          # … each chart drawn every turns-th tick
+    still: bool = False                                     # … nothing trained: every chart rests
     attempt: Attempt | None = None                          # the checkpoint open (ui/checkpoints.py)
     go: str | None = None                                   # a checkpoint's button pressed: open it next run
     opening: str | None = None                              # the checkpoint being opened in this run
