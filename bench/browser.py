@@ -48,13 +48,19 @@ def status_says(text: str) -> str:
     return f"() => (({STATUS_JS})() || '').includes({text!r})"
 
 
+def training(page: Any) -> None:
+    """Train (unless the run already trains: a click would pause it) until the status line says so."""
+    if not page.evaluate(status_says("steps/s")):
+        button(page, "train_toggle").click()
+    page.wait_for_function(status_says("steps/s"))
+
+
 def pause_delays(page: Any, clicks: int) -> list[float]:
     """Seconds from a click on Pause to the status line saying paused, ``clicks`` times (training
     about a second before each)."""
     delays = []
     for _ in range(clicks):
-        button(page, "train_toggle").click()
-        page.wait_for_function(status_says("steps/s"))
+        training(page)
         page.wait_for_timeout(1000)                                 # let it train for a moment
         t0 = time.perf_counter()
         button(page, "train_toggle").click()
@@ -68,8 +74,7 @@ def knob_delays(page: Any, changes: int) -> list[float]:
     """Seconds from a key press on the learning-rate slider, while training, to the toast that says the
     change was applied, ``changes`` times (one notch down each time)."""
     delays = []
-    button(page, "train_toggle").click()
-    page.wait_for_function(status_says("steps/s"))
+    training(page)
     for _ in range(changes):
         thumb = page.locator(".st-key-lr").get_by_role("slider")
         thumb.focus()
@@ -161,7 +166,7 @@ def main() -> int:
 
 def _p95(xs: list[float]) -> float:
     s = sorted(xs)
-    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))]
+    return s[min(len(s) - 1, round(0.95 * (len(s) - 1)))] if s else float("nan")
 
 
 if __name__ == "__main__":
