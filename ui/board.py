@@ -160,13 +160,10 @@ def _board(code: str, key: str | None) -> None:
         classadmin.act(key)                          # a Withdraw pressed on the board (in this fragment)
         try:
             board = classadmin.read(code, key)
-        except ClassError as e:
-            st.error(str(e), icon=":material/block:")
-            session().board_layout = None
-            return
-        except DOWN as e:
-            st.warning(classlink.down_message(e), icon=":material/cloud_off:")
-            session().board_layout = None                # the charts come back whole
+        except (ClassError, *DOWN) as e:
+            down = not isinstance(e, ClassError)
+            st.warning(classlink.down_message(e) if down else str(e), icon=":material/cloud_off:")
+            session().page_run += 1                      # the charts come back made anew: send them whole
             return
         _draw(board, exp, knob, key is not None)
 
@@ -183,16 +180,6 @@ def _busiest(code: str, key: str | None) -> str | None:
     return None if latest is None else latest.page
 
 
-def _same_layout(sig: tuple[bool, ...]) -> None:
-    """When the board's layout changes (the parallel coordinates or the "closed" note appear), the
-    browser makes the charts below again, empty: send every chart whole in this redraw (as after a full
-    page run, ui/liveplot.py), not a change to a figure the browser no longer holds."""
-    s = session()
-    if s.board_layout != sig:
-        s.board_layout = sig
-        s.page_run += 1
-
-
 def _draw(board: Board, exp: Experiment, knob: str, lecturer: bool) -> None:
     runs = [r for r in board.runs if r.page == exp.id]
     metric = exp.score
@@ -200,25 +187,28 @@ def _draw(board: Board, exp: Experiment, knob: str, lecturer: bool) -> None:
     done = [r for r in runs if r.final]            # the parallel coordinates change when a run ends only
     vary = [k for k in boardfigs.varying(done, exp) if k != "seed"]
     parallel = len(vary) >= 2 and len(done) >= 2
-    _same_layout((board.closed, parallel))
     cols = st.columns(4)
     cols[0].metric(_("Students"), i18n.integer(board.students))
     cols[1].metric(_("Runs on this page"), i18n.integer(len(runs)),
                    help=_("{n} finished").format(n=i18n.integer(sum(1 for r in runs if r.final))))
-    cols[2].metric(_("Best {metric}").format(metric=_(metric.label)),
-                   "–" if rk.best is None else f"{boardfigs.metric_of(rk.best, metric):.4g}",
-                   help=None if rk.best is None else boardfigs.who(rk.best))
+    best = _("Best {metric}").format(metric=_(metric.label))
+    cols[2].metric(best, "–" if rk.best is None else f"{boardfigs.metric_of(rk.best, metric):.4g}",
+                   help=None if rk.best is None else f"{best}: {boardfigs.who(rk.best)}")  # a long label
     cols[3].metric(_("Median {metric}").format(metric=_(metric.label)),
                    "–" if rk.median is None else f"{boardfigs.metric_of(rk.median, metric):.4g}")
+    # The parts that come and go sit in containers that are always drawn, so the charts below keep their
+    # places (a chart made anew would wait for a whole figure: ui/liveplot.py), as the status box does.
+    note = st.container(key="board_note")
     if board.closed:
-        st.info(_("The class is closed: it takes no more runs or predictions."), icon=":material/lock:")
+        note.info(_("The class is closed: it takes no more runs or predictions."), icon=":material/lock:")
     left, right = st.columns(2)
     with left:
         chart(lambda: boardfigs.curves_figure(runs, knob, exp, metric), "board-curves")
     with right:
         chart(lambda: boardfigs.metric_figure(runs, knob, exp, metric), "board-metric")
-    if parallel:
-        chart(lambda: boardfigs.parallel_figure(done, vary, metric), "board-parallel")
+    with st.container(key="board_parallel"):
+        if parallel:
+            chart(lambda: boardfigs.parallel_figure(done, vary, metric), "board-parallel")
     cps = [(i, c) for i, c in enumerate(COURSE.checkpoints, 1) if c.page == exp.id]
     if cps:
         st.markdown(_("#### The class's predictions"))

@@ -133,7 +133,7 @@ def qr_png(text: str) -> bytes:
 
 def lecturer_header(code: str, key: str) -> None:
     join = links(code)
-    left, right = st.columns([3, 1])
+    left, right = st.columns([4, 1], vertical_alignment="center")
     with left:
         st.markdown(_("Students open this link, or any page of the app with the code:"))
         st.markdown(f'<div class="class-code">{code}</div>', unsafe_allow_html=True)
@@ -141,8 +141,16 @@ def lecturer_header(code: str, key: str) -> None:
         if not present.presenting():
             st.caption(_("This page's link holds your lecturer key: keep it private. On the projector use "
                          "presenter mode (Share on any page, or add present=1)."))
-    with right:
-        st.image(qr_png(join), caption=_("Scan to join"), width=220)
+    with right:                               # small enough that the board starts above a projector's fold
+        st.image(qr_png(join), caption=_("Scan to join"), width=170)
+
+
+def _csv(code: str, key: str) -> bytes:
+    """The class as CSV, made when the lecturer clicks Export (not at every run of the page)."""
+    try:
+        return classlink.store().export_csv(code, key).encode("utf-8")
+    except (ClassError, *DOWN) as e:
+        return f"error: {e}\r\n".encode()
 
 
 def manage(code: str, key: str) -> None:
@@ -160,11 +168,7 @@ def manage(code: str, key: str) -> None:
         cols[0].button(_("Close the class"), disabled=board.closed, on_click=flag, args=("close",),
                        icon=":material/lock:", key="class_close",
                        help=_("No more runs or predictions; the board and the export stay."))
-        try:
-            csv_text = classlink.store().export_csv(code, key)
-        except (ClassError, *DOWN):
-            csv_text = ""
-        cols[1].download_button(_("Export as CSV"), data=csv_text.encode("utf-8"), mime="text/csv",
+        cols[1].download_button(_("Export as CSV"), data=lambda: _csv(code, key), mime="text/csv",
                                 file_name=f"class-{code}.csv", icon=":material/download:", key="class_export",
                                 on_click="ignore")
         with cols[2]:

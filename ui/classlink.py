@@ -79,8 +79,8 @@ def read_link() -> None:
     link made from it keeps it (Share and the checkpoint links carry ``class`` only, never the seat)."""
     s = session()
     raw = st.query_params.get(PARAM)
-    mine = s.member is not None and normalise_code(str(raw)) == normalise_code(s.member.code)
-    if raw is not None and not mine:
+    known = [c for c in (s.member.code if s.member else None, s.invited) if c]   # checked already
+    if raw is not None and normalise_code(str(raw)) not in {normalise_code(c) for c in known}:
         try:
             shown = store().check(str(raw)) if normalise_code(str(raw)) else None
         except ClassError:

@@ -180,7 +180,6 @@ class Session:
     leave_asked: bool = False                               # Leave the class pressed
     lecturer: dict[str, str] = field(default_factory=dict)  # class code → its lecturer key, this session's
     class_flags: dict[str, Any] = field(default_factory=dict)   # the Class page's buttons (ui/board.py)
-    board_layout: Any = None                                # what the board drew last (ui/board.py)
 
     def page_state(self, exp_id: str) -> PageState:
         return self.pages.setdefault(exp_id, PageState())

@@ -291,7 +291,7 @@ def test_students_runs_and_prediction_reach_the_lecturers_board(cluster: Cluster
         print(f"predictions chart: longest time without the prediction once shown {gap:.1f} s; "
               f"test {time.monotonic() - t_start:.1f} s")
         assert gap <= LATENCY_MAX, (f"the predictions chart showed nothing for {gap:.1f} s: a chart the "
-                                    "board made anew waited for a whole figure (ui/board.py _same_layout)")
+                                    "board made anew waited for a whole figure (ui/board.py, _draw)")
     except BaseException:
         for i, ctx in enumerate(contexts):
             for pg in ctx.pages:
