@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from plotly.colors import qualitative, sample_colorscale
 
 from rnn_core import i18n
 from rnn_core.checkpoints import Checkpoint
@@ -26,7 +26,7 @@ from . import words
 from .plotstyle import FONT_SIZE, hint, log_axis, log_range, make_figure, num, positive, wrap
 
 SCALE = "Viridis"
-PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+PALETTE = qualitative.D3                   # a choice knob's values (cell, optimizer, …): plotly's ten
 PREDICTED, MEASURED = "#4c78a8", "#f58518"
 CHOICE_WIDTH = 26                  # characters of a choice's line beside its bars
 
