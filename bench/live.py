@@ -1,6 +1,6 @@
 """What one live tab costs and gets, one tab at a time on one server process (bench/stclient.py).
 
-    python bench/live.py [--seconds 15] [--only PAGE ...] [--speed]
+    python bench/live.py [--seconds 15] [--only PAGE ...] [--speed [--repeat 3]]
 
 Table 1, per page (and a 3-run comparison): the websocket bytes of an update (median, p90, the first
 tick excluded: first paint may be larger; "wire": as they crossed the network, after the websocket's
@@ -8,7 +8,9 @@ compression), updates per second, and the server's CPU per update.
 Target: median ≤ 20 kB.
 Table 2 (--speed), the heavy runs: the steps per second a lone tab's run actually advances (its step
 counter over the window) against the same run headless (`python -m rnn_core train` / `compare`, the
-same settings, on this machine, measured in the same go). Target: live ≥ 70 % of headless.
+same settings, on this machine, measured in the same go), ``--repeat`` pairs of them one after the
+other: the medians and the range of the ratios (this shared machine's speed wanders by 10-20 % from
+minute to minute). Target: live ≥ 70 % of headless.
 Loopback only; bounded in time; stops by itself.
 """
 
@@ -86,6 +88,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--only", nargs="*", default=None)
     ap.add_argument("--speed", action="store_true", help="table 2: live against headless steps/s")
+    ap.add_argument("--repeat", type=int, default=3, help="table 2: live / headless pairs per run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         srv = Plain(Path(tmp))
@@ -103,17 +106,22 @@ def main() -> None:
                       f"{r['upd/s']:6.2f} "
                       f"{r['CPU ms/upd']:10.1f} {r['errors']:6d}", flush=True)
             if args.speed:
-                speed(srv, args.seconds)
+                speed(srv, args.seconds, args.repeat)
         finally:
             srv.stop()
 
 
-def speed(srv: Plain, seconds: float) -> None:
-    print(f"\n{'heavy run':<48} {'live steps/s':>12} {'headless':>9} {'live/headless':>13}")
+def speed(srv: Plain, seconds: float, repeat: int) -> None:
+    print(f"\n{'heavy run':<48} {'live steps/s':>12} {'headless':>9} {'live/headless':>13} {'range':>11}")
     for page, query, cli in HEAVY:
-        live = asyncio.run(one_tab(srv.url, page, query, seconds, srv.pids()[0]))["steps/s"]
-        head = headless_rate(cli)
-        print(f"{page + '?' + query:<48} {live:12.1f} {head:9.1f} {100 * live / head:12.0f} %", flush=True)
+        pairs = []
+        for _ in range(repeat):
+            live = asyncio.run(one_tab(srv.url, page, query, seconds, srv.pids()[0]))["steps/s"]
+            pairs.append((live, headless_rate(cli)))
+        ratios = sorted(100 * live / head for live, head in pairs)
+        print(f"{page + '?' + query:<48} {statistics.median(p[0] for p in pairs):12.1f} "
+              f"{statistics.median(p[1] for p in pairs):9.1f} {statistics.median(ratios):12.0f} % "
+              f"{ratios[0]:5.0f}-{ratios[-1]:.0f} %", flush=True)
 
 
 if __name__ == "__main__":

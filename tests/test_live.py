@@ -74,6 +74,30 @@ def test_runs_of_a_page_advance_by_the_same_steps_within_the_budget(clock):
     assert [r.snap.step for r in ps.runs.runs] == [11, 11, 11]
 
 
+def test_a_lone_page_whose_evaluating_and_drawing_are_heavy_trains_longer_ticks(clock):
+    base = get_experiment("sine").preset("default").replace(epochs=100)
+    ps = page_of(base, base, base)
+    slowed(ps, clock, 0.01)
+    for state in ps.runs.runs:                            # each evaluation after training: 30 ms
+        task, real = state.trainer.task, state.trainer.task.evaluate
+
+        def slow_eval(*args, _real=real, **kwargs):
+            clock.now += 0.03
+            return _real(*args, **kwargs)
+
+        task.evaluate = slow_eval
+    assert live.solo_tick(ps.runs) == live.SOLO_TICK == 0.45       # nothing measured yet
+    live.tick(ps, seconds=0.3)
+    assert ps.runs.evaluating == pytest.approx(0.09)      # three evaluations; the training not counted
+    ps.runs.timings.append((0.3, 0.05, 0.05))             # 90 + 50 ms drawing + 30 ms pause: 4 × that
+    assert live.solo_tick(ps.runs) == live.LONGEST_TICK == 0.6     # … is 0.68 s, at most 0.6
+    ps.runs.evaluating = 0.04                             # 40 + 50 + 30 ms: 0.48 s trained, 80 % of 0.6
+    assert live.solo_tick(ps.runs) == pytest.approx(0.48)
+    ps.runs.evaluating = 0.005                            # a light page: 2 Hz
+    ps.runs.timings.append((0.3, 0.02, 0.02))
+    assert live.solo_tick(ps.runs) == 0.45
+
+
 @pytest.mark.parametrize("speed", ["slow", "normal", "fast", "max"])
 def test_the_speed_spreads_a_short_run_over_its_ticks(clock, speed):
     ps = page_of(get_experiment("sine").preset("default").replace(epochs=24))    # 240 updates

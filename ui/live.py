@@ -3,10 +3,11 @@ Defaults buttons, and advanced together by a fragment timer in small time budget
 ``ui/state.py`` (``PageState.runs``); this module is the only one that replaces or trains them.
 
 Callbacks only set flags (``PageRuns.flags``); the page run acts on them before drawing. Training never
-calls ``st.*``: a tick trains, then draws. All trainer work of the process — ticks, Step, building and
-rebuilding runs, loading weights, a sweep's slices — goes through ``TICK_GATE`` (ui/gate.py), one at a
-time in arrival order, so a page never draws a run that another thread is training and the ticks'
-share of the CPU holds for all of it.
+calls ``st.*``: a timer's tick redraws what the last tick trained, then trains; a run of the whole page
+(a click) trains, then draws (``live_fragment``). All trainer work of the process — ticks, Step,
+building and rebuilding runs, loading weights, a sweep's slices — goes through ``TICK_GATE``
+(ui/gate.py), one at a time in arrival order, so a page never draws a run that another thread is
+training and the ticks' share of the CPU holds for all of it.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ TICK_SECONDS = 0.15              # training budget of a tick that a click starte
 SOLO_TICK = 0.45                 # … of a timer's tick at most: a page alone trains this long, then draws;
 #                                  LOAD shrinks it as others tick. Longer, Streamlit fades the charts
 #                                  while the tick runs (bench/browser.py at 0.8 s: 3-8 % samples faded)
+LONGEST_TICK = 0.6               # … or up to this long when its evaluating and drawing are heavy (solo_tick)
+WORK_SHARE = 0.8                 # (long enough that training is this share of a lone heavy page's tick)
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 SPEEDS = {"slow": 120, "normal": 20, "fast": 8, "max": 1}   # a short run: at least so many ticks (~10 s)
 RATE_WINDOW = 4.0                # s over which the status line's steps/s is measured
@@ -236,7 +239,7 @@ def tick(ps: PageState, seconds: float = TICK_SECONDS) -> None:
     if page.debt > 0:
         page.debt = max(0.0, page.debt - seconds)
         return
-    t0 = time.perf_counter()
+    t0, trained = time.perf_counter(), sum(r.trainer.wall for r in page.runs)
     ticks = SPEEDS.get(page.speed, SPEEDS["normal"])
     cap = max(1, -(-max(r.trainer.total_steps for r in page.runs) // ticks))
     until = page.until if page.until is not None and not page.until.reached([r.snap for r in page.runs]) \
@@ -245,7 +248,9 @@ def tick(ps: PageState, seconds: float = TICK_SECONDS) -> None:
         cap = max(1, min(cap, until.step - min(r.snap.step for r in page.runs)))
     advance(page, seconds, cap)
     page.pace.append((time.monotonic(), page.first.snap.step))
-    page.debt = max(0.0, time.perf_counter() - t0 - OVERRUN * seconds)
+    spent = time.perf_counter() - t0
+    page.evaluating = max(0.0, spent - (sum(r.trainer.wall for r in page.runs) - trained))
+    page.debt = max(0.0, spent - OVERRUN * seconds)
     if page.done or (until is not None and until.reached([r.snap for r in page.runs])):
         page.playing = False                                       # (there the page reveals the answer)
 
@@ -261,6 +266,19 @@ def advance_rate(page: PageRuns) -> float:
     return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
 
+def solo_tick(page: PageRuns) -> float:
+    """The most a page's timer tick trains (a lone page gets all of it, ``Load.budget``): SOLO_TICK, or
+    longer, up to LONGEST_TICK, when the rest of its tick — evaluating the runs after training, drawing,
+    the flush pause — would be more than 1 - WORK_SHARE of it. A lone three-cell memory comparison spends
+    ~80 ms evaluating (validation, spectra) and ~45 ms drawing a tick: at 0.45 s of training 75 % of its
+    time trained, at 0.6 s 79 %, still 1.4 updates a second (bench/live.py --speed)."""
+    if not page.timings:
+        return SOLO_TICK
+    drawing = [t[1] for t in list(page.timings)[-3:]]       # (charts taking turns draw unevenly)
+    rest = page.evaluating + sum(drawing) / len(drawing) + FLUSH_PAUSE
+    return min(LONGEST_TICK, max(SOLO_TICK, rest * WORK_SHARE / (1 - WORK_SHARE)))
+
+
 def slow_step(page: PageRuns, seconds: float = TICK_SECONDS) -> float | None:
     """Seconds of one update of the page's runs when that is more than a tick's budget, else None."""
     cost = sum(r.trainer.step_seconds or 0.0 for r in page.runs if not r.snap.done)
@@ -268,27 +286,48 @@ def slow_step(page: PageRuns, seconds: float = TICK_SECONDS) -> float | None:
 
 
 def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
-    """The timer: while the page is active (training or sweeping), a tick of work, then a redraw."""
+    """The timer: while the page is active (training or sweeping), a redraw and a tick of work."""
     timer = page_state(exp_id).active
     every = LOAD.interval(RUN_EVERY, CROWDED_EVERY, SLOW_FROM) if timer else None
 
     @st.fragment(run_every=every)
     def _live() -> None:
-        i18n.set_language(session().lang or i18n.DEFAULT)   # this tick's thread speaks the page's language
+        s = session()
+        i18n.set_language(s.lang or i18n.DEFAULT)         # this tick's thread speaks the page's language
         ps = page_state(exp_id)
         p = ps.runs
         if p is None:
             return
+        whole, s.tick_run = s.tick_run != s.page_run, s.page_run     # part of a run of the whole page?
         with TICK_GATE:                                  # one tick at a time in this process
-            t0, budget = time.perf_counter(), LOAD.budget(p, SOLO_TICK) if timer else TICK_SECONDS
+            budget = LOAD.budget(p, solo_tick(p)) if timer else TICK_SECONDS
             crowd = min(charts.MOST_TURNS, 1 + LOAD.ticking() // CROWD) if timer else 1
-            if trains := charts.trains_now(crowd):       # crowded: every crowd-th tick, crowd ticks' worth
-                tick(ps, budget * crowd)
-            t1, c1 = time.perf_counter(), time.thread_time()
-            if timer:
-                charts.tick_drawn(trains, p.timings)
-            draw(p)
-            p.timings.append((t1 - t0, time.perf_counter() - t1, time.thread_time() - c1))
+            trains = charts.trains_now(crowd)            # crowded: every crowd-th tick, crowd ticks' worth
+
+            def work() -> float:
+                t0 = time.perf_counter()
+                if trains:
+                    tick(ps, budget * crowd)
+                    s.undrawn = True
+                return time.perf_counter() - t0
+
+            def show() -> tuple[float, float]:
+                t0, c0 = time.perf_counter(), time.thread_time()
+                if timer:
+                    charts.tick_drawn(s.undrawn, p.timings)
+                s.undrawn = False
+                draw(p)
+                return time.perf_counter() - t0, time.thread_time() - c0
+
+            # A timer's tick shows what the last one trained, then trains: its elements are sent at the
+            # start of its run, so Streamlit never dims them (it does from 0.5 s into a run) however
+            # long the tick trains. A run of the whole page (a click, a knob) trains first: its answer
+            # is drawn at once.
+            if whole:
+                trained, (drawn, cpu) = work(), show()
+            else:
+                (drawn, cpu), trained = show(), work()
+            p.timings.append((trained, drawn, cpu))
         classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)
         if timer:
             # Under load Streamlit drops a fragment's unsent messages when its next run starts: let the

@@ -90,6 +90,7 @@ class PageRuns:
     notice: str | None = None                               # said once above the status line
     tag: str | None = None                                  # the comparison the runs make, None: one run
     debt: float = 0.0                                       # seconds of training past the budget, to repay
+    evaluating: float = 0.0                                 # s: the last tick's evaluating (live.solo_tick)
     speed: str = "normal"                                   # how fast a short run is shown (ui/live.SPEEDS)
     until: Any = None                                       # rnn_core.checkpoints.Until: pause the runs there
     pace: deque[tuple[float, int]] = field(                 # (time, step) after each tick: the rate shown
@@ -169,6 +170,8 @@ class Session:
     resting_tick: int = -1                                  # the tick whose charts take turns (crowded)
     turns: int = 1                                          # … each chart drawn every turns-th tick
     still: bool = False                                     # … nothing trained: every chart rests
+    undrawn: bool = False                                   # a tick trained since the last redraw
+    tick_run: int = -1                                      # the page run the live fragment last ran in
     attempt: Attempt | None = None                          # the checkpoint open (ui/checkpoints.py)
     go: str | None = None                                   # a checkpoint's button pressed: open it next run
     opening: str | None = None                              # the checkpoint being opened in this run
