@@ -89,6 +89,20 @@ def test_starting_a_class_shows_its_code_qr_code_and_links(store: Store) -> None
     assert store.board(code, key=key).students == 0
 
 
+def test_on_a_projector_the_lecturer_header_is_one_row_without_the_title_or_the_controls(
+        store: Store) -> None:
+    code, key = store.create_class()
+    at = class_page(**{"class": code, "key": key, "present": "1"})
+    clean(at)
+    assert [t.value for t in at.title] == []                                      # the code heads it
+    assert any(f">{code}<" in m.value for m in at.markdown)
+    assert [c.value for c in at.code] == [f"/class?class={code}"]                 # the students' link only
+    assert len(at.get("image")) == 1                                              # the QR code
+    assert not at.expander                                                        # Manage: not on a projector
+    at = class_page(**{"class": code, "key": key})
+    assert [t.value for t in at.title] == ["Class"] and len(at.code) == 2 and at.expander
+
+
 def test_a_student_joins_from_a_link_and_the_run_and_answer_reach_the_board(store: Store) -> None:
     code, key = store.create_class()
     at = open_page("sine", **{"class": code, "checkpoint": "sine-clip"})

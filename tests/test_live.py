@@ -89,10 +89,10 @@ def test_a_lone_page_whose_evaluating_and_drawing_are_heavy_trains_longer_ticks(
     assert live.solo_tick(ps.runs) == live.SOLO_TICK == 0.45       # nothing measured yet
     live.tick(ps, seconds=0.3)
     assert ps.runs.evaluating == pytest.approx(0.09)      # three evaluations; the training not counted
-    ps.runs.timings.append((0.3, 0.05, 0.05))             # 90 + 50 ms drawing + 30 ms pause: 4 × that
-    assert live.solo_tick(ps.runs) == live.LONGEST_TICK == 0.6     # … is 0.68 s, at most 0.6
-    ps.runs.evaluating = 0.04                             # 40 + 50 + 30 ms: 0.48 s trained, 80 % of 0.6
-    assert live.solo_tick(ps.runs) == pytest.approx(0.48)
+    ps.runs.timings.append((0.3, 0.05, 0.05))             # 90 + 50 ms drawing: 85 / 15 × that
+    assert live.solo_tick(ps.runs) == live.LONGEST_TICK == 0.7     # … is 0.79 s, at most 0.7
+    ps.runs.evaluating = 0.04                             # 40 + 50 ms: 0.51 s trained, 85 % of 0.6
+    assert live.solo_tick(ps.runs) == pytest.approx(0.51)
     ps.runs.evaluating = 0.005                            # a light page: 2 Hz
     ps.runs.timings.append((0.3, 0.02, 0.02))
     assert live.solo_tick(ps.runs) == 0.45

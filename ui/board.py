@@ -54,8 +54,9 @@ def class_page() -> None:
         classlink.status_box()
     classadmin.act(key)
     urls.say_notices()
-    st.title(_("Class"), anchor=False)
     code = _code_shown(key)
+    if key is None or code is None or not present.presenting():     # (projected: the code heads it)
+        st.title(_("Class"), anchor=False)
     if code is None:
         _start_or_join()
         return

@@ -133,6 +133,15 @@ def qr_png(text: str) -> bytes:
 
 def lecturer_header(code: str, key: str) -> None:
     join = links(code)
+    if present.presenting():
+        # one row on a projector (the page's title left out), so the board starts above the fold
+        code_col, link_col, qr_col = st.columns([3, 6, 1], vertical_alignment="center")
+        code_col.markdown(f'<div class="class-code">{code}</div>', unsafe_allow_html=True)
+        with link_col:
+            st.markdown(_("Students open this link, or any page of the app with the code:"))
+            st.code(join, language=None)
+        qr_col.image(qr_png(join), width=130)
+        return
     left, right = st.columns([4, 1], vertical_alignment="center")
     with left:
         st.markdown(_("Students open this link, or any page of the app with the code:"))

@@ -33,11 +33,10 @@ from .knobs import model_summary, needs_rebuild
 from .state import PageRuns, PageState, RunState, page_state, session
 
 TICK_SECONDS = 0.15              # training budget of a tick that a click started, shared by the page's runs
-SOLO_TICK = 0.45                 # … of a timer's tick at most: a page alone trains this long, then draws;
-#                                  LOAD shrinks it as others tick. Longer, Streamlit fades the charts
-#                                  while the tick runs (bench/browser.py at 0.8 s: 3-8 % samples faded)
-LONGEST_TICK = 0.6               # … or up to this long when its evaluating and drawing are heavy (solo_tick)
-WORK_SHARE = 0.8                 # (long enough that training is this share of a lone heavy page's tick)
+SOLO_TICK = 0.45                 # … of a timer's tick at most: a page alone trains this long a tick (2 Hz);
+#                                  LOAD shrinks it as others tick
+LONGEST_TICK = 0.7               # … or up to this long when its evaluating and drawing are heavy (solo_tick)
+WORK_SHARE = 0.85                # (long enough that training is this share of a lone heavy page's tick)
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 SPEEDS = {"slow": 120, "normal": 20, "fast": 8, "max": 1}   # a short run: at least so many ticks (~10 s)
 RATE_WINDOW = 4.0                # s over which the status line's steps/s is measured
@@ -268,14 +267,14 @@ def advance_rate(page: PageRuns) -> float:
 
 def solo_tick(page: PageRuns) -> float:
     """The most a page's timer tick trains (a lone page gets all of it, ``Load.budget``): SOLO_TICK, or
-    longer, up to LONGEST_TICK, when the rest of its tick — evaluating the runs after training, drawing,
-    the flush pause — would be more than 1 - WORK_SHARE of it. A lone three-cell memory comparison spends
-    ~80 ms evaluating (validation, spectra) and ~45 ms drawing a tick: at 0.45 s of training 75 % of its
-    time trained, at 0.6 s 79 %, still 1.4 updates a second (bench/live.py --speed)."""
+    longer, up to LONGEST_TICK, when the rest of its tick — evaluating the runs after training, drawing —
+    would be more than 1 - WORK_SHARE of it. A lone three-cell memory comparison spends ~80 ms evaluating
+    (validation, spectra) and ~45 ms drawing a tick: at 0.45 s of training 77 % of its time trained, at
+    0.7 s 84 % (78-81 % of its steps/s headless, bench/live.py --speed), still 1.4 updates a second."""
     if not page.timings:
         return SOLO_TICK
     drawing = [t[1] for t in list(page.timings)[-3:]]       # (charts taking turns draw unevenly)
-    rest = page.evaluating + sum(drawing) / len(drawing) + FLUSH_PAUSE
+    rest = page.evaluating + sum(drawing) / len(drawing)
     return min(LONGEST_TICK, max(SOLO_TICK, rest * WORK_SHARE / (1 - WORK_SHARE)))
 
 
@@ -329,9 +328,10 @@ def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
                 (drawn, cpu), trained = show(), work()
             p.timings.append((trained, drawn, cpu))
         classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)
-        if timer:
+        if timer and (whole or LOAD.ticking() > 1):
             # Under load Streamlit drops a fragment's unsent messages when its next run starts: let the
             # event loop send this redraw first (30 tabs, one process: 0.43 → 1.03-1.17 upd/s at worst).
+            # (Alone, a timer's tick drew first: its redraw went out while it trained.)
             time.sleep(FLUSH_PAUSE)
         if timer != ps.active or (timer and LOAD.interval(RUN_EVERY, CROWDED_EVERY, SLOW_FROM) != every):
             st.rerun()                   # the timer starts, stops or changes its pace: a full run
