@@ -32,7 +32,8 @@ REFRESH = 1.0                     # seconds between two redraws of the board
 EXAMPLE_CODE = "K7Q-M2X-9HD"      # the code box's placeholder (a code's shape, not words)
 STYLE = """<style>
 .class-code { font-size: 3.2rem; font-weight: 700; letter-spacing: 0.12em; font-family: monospace;
-              line-height: 1.1; }
+              line-height: 1.1; white-space: nowrap; }
+.class-code.projected { font-size: 2.6rem; }
 </style>"""
 
 

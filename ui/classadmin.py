@@ -135,8 +135,8 @@ def lecturer_header(code: str, key: str) -> None:
     join = links(code)
     if present.presenting():
         # one row on a projector (the page's title left out), so the board starts above the fold
-        code_col, link_col, qr_col = st.columns([3, 6, 1], vertical_alignment="center")
-        code_col.markdown(f'<div class="class-code">{code}</div>', unsafe_allow_html=True)
+        code_col, link_col, qr_col = st.columns([4, 6, 1], vertical_alignment="center")
+        code_col.markdown(f'<div class="class-code projected">{code}</div>', unsafe_allow_html=True)
         with link_col:
             st.markdown(_("Students open this link, or any page of the app with the code:"))
             st.code(join, language=None)
