@@ -32,7 +32,7 @@ def key(state: Any, name: str) -> str:
 
 def trains_now(crowd: int) -> bool:
     """Whether this timer tick trains. Alone or in a small process, every tick; in a crowded one
-    (``crowd``: 1 + sessions ticking // ui/live.py ``CROWD``, at most MOST_TURNS) every ``crowd``-th tick,
+    (``crowd``: 1 + sessions ticking // ui/timer.py ``CROWD``, at most MOST_TURNS) every ``crowd``-th tick,
     with ``crowd`` ticks' worth of training at once: one evaluation for all of it (at a few ms of training
     a tick, the evaluation after it was most of a tick's training time: 60 tabs, sine 0.6 steps/s), and
     the ticks between only redraw the status line, their charts unchanged (``tick_drawn``)."""

@@ -32,6 +32,7 @@ from . import (
     live,
     present,
     stepview,
+    timer,
     urls,
     words,
 )
@@ -78,7 +79,7 @@ def experiment_page(exp_id: str) -> None:
         row.space("stretch")
         downloads(page.first, row, extra=lambda: present.share(exp))
     draw = _drawer(exp, panels_for(exp_id)) if names is None else compare.drawer(exp, names, cached_figures)
-    live.live_fragment(exp_id, draw)
+    timer.live_fragment(exp_id, draw)
 
 
 @dataclass

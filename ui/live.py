@@ -4,7 +4,7 @@ Defaults buttons, and advanced together by a fragment timer in small time budget
 
 Callbacks only set flags (``PageRuns.flags``); the page run acts on them before drawing. Training never
 calls ``st.*``: a timer's tick redraws what the last tick trained, then trains; a run of the whole page
-(a click) trains, then draws (``live_fragment``). All trainer work of the process — ticks, Step,
+(a click) trains, then draws (ui/timer.py). All trainer work of the process — ticks, Step,
 building and rebuilding runs, loading weights, a sweep's slices — goes through ``TICK_GATE``
 (ui/gate.py), one at a time in arrival order, so a page never draws a run that another thread is
 training and the ticks' share of the CPU holds for all of it.
@@ -12,9 +12,7 @@ training and the ticks' share of the CPU holds for all of it.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -27,7 +25,7 @@ from rnn_core.experiments import Task, get_experiment
 from rnn_core.i18n import _
 from rnn_core.trainer import Trainer
 
-from . import charts, classlink, words
+from . import words
 from .gate import FairGate, Load
 from .knobs import model_summary, needs_rebuild
 from .state import PageRuns, PageState, RunState, page_state, session
@@ -35,8 +33,6 @@ from .state import PageRuns, PageState, RunState, page_state, session
 TICK_SECONDS = 0.15              # training budget of a tick that a click started, shared by the page's runs
 SOLO_TICK = 0.45                 # … of a timer's tick at most: a page alone trains this long a tick (2 Hz);
 #                                  LOAD shrinks it as others tick
-LONGEST_TICK = 0.7               # … or up to this long when its evaluating and drawing are heavy (solo_tick)
-WORK_SHARE = 0.85                # (long enough that training is this share of a lone heavy page's tick)
 RUN_EVERY = 0.5                  # seconds between ticks while training (2 Hz)
 SPEEDS = {"slow": 120, "normal": 20, "fast": 8, "max": 1}   # a short run: at least so many ticks (~10 s)
 RATE_WINDOW = 4.0                # s over which the status line's steps/s is measured
@@ -47,9 +43,6 @@ SWEEP_SECONDS = 0.3              # training per tick while a sweep runs (the pag
 LIVE_UNIT = 0.5                  # s: the longest piece of work (an update, an evaluation) a page may do
 TICK_GATE = FairGate()           # the trainer work of this process takes turns, in arrival order
 LOAD = Load(TRAIN_SHARE, 1 / RUN_EVERY, solo=SOLO_SHARE)
-FLUSH_PAUSE = 0.03               # s after a redraw before the run ends (see live_fragment)
-CROWD = int(os.environ.get("RNNX_CROWD", "12"))   # each CROWD sessions ticking: charts take a turn more
-SLOW_FROM, CROWDED_EVERY = 24, 0.9   # from so many sessions ticking, a tick every 0.9 s (``Load.interval``)
 
 
 def discard(exp_id: str) -> None:
@@ -265,75 +258,7 @@ def advance_rate(page: PageRuns) -> float:
     return (s1 - s0) / (t1 - t0) if t1 > t0 else 0.0
 
 
-def solo_tick(page: PageRuns) -> float:
-    """The most a page's timer tick trains (a lone page gets all of it, ``Load.budget``): SOLO_TICK, or
-    longer, up to LONGEST_TICK, when the rest of its tick — evaluating the runs after training, drawing —
-    would be more than 1 - WORK_SHARE of it. A lone three-cell memory comparison spends ~80 ms evaluating
-    (validation, spectra) and ~45 ms drawing a tick: at 0.45 s of training 77 % of its time trained, at
-    0.7 s 84 % (78-81 % of its steps/s headless, bench/live.py --speed), still 1.4 updates a second."""
-    if not page.timings:
-        return SOLO_TICK
-    drawing = [t[1] for t in list(page.timings)[-3:]]       # (charts taking turns draw unevenly)
-    rest = page.evaluating + sum(drawing) / len(drawing)
-    return min(LONGEST_TICK, max(SOLO_TICK, rest * WORK_SHARE / (1 - WORK_SHARE)))
-
-
 def slow_step(page: PageRuns, seconds: float = TICK_SECONDS) -> float | None:
     """Seconds of one update of the page's runs when that is more than a tick's budget, else None."""
     cost = sum(r.trainer.step_seconds or 0.0 for r in page.runs if not r.snap.done)
     return cost if cost > seconds else None
-
-
-def live_fragment(exp_id: str, draw: Callable[[PageRuns], None]) -> None:
-    """The timer: while the page is active (training or sweeping), a redraw and a tick of work."""
-    timer = page_state(exp_id).active
-    every = LOAD.interval(RUN_EVERY, CROWDED_EVERY, SLOW_FROM) if timer else None
-
-    @st.fragment(run_every=every)
-    def _live() -> None:
-        s = session()
-        i18n.set_language(s.lang or i18n.DEFAULT)         # this tick's thread speaks the page's language
-        ps = page_state(exp_id)
-        p = ps.runs
-        if p is None:
-            return
-        whole, s.tick_run = s.tick_run != s.page_run, s.page_run     # part of a run of the whole page?
-        with TICK_GATE:                                  # one tick at a time in this process
-            budget = LOAD.budget(p, solo_tick(p)) if timer else TICK_SECONDS
-            crowd = min(charts.MOST_TURNS, 1 + LOAD.ticking() // CROWD) if timer else 1
-            trains = charts.trains_now(crowd)            # crowded: every crowd-th tick, crowd ticks' worth
-
-            def work() -> float:
-                t0 = time.perf_counter()
-                if trains:
-                    tick(ps, budget * crowd)
-                    s.undrawn = True
-                return time.perf_counter() - t0
-
-            def show() -> tuple[float, float]:
-                t0, c0 = time.perf_counter(), time.thread_time()
-                if timer:
-                    charts.tick_drawn(s.undrawn, p.timings)
-                s.undrawn = False
-                draw(p)
-                return time.perf_counter() - t0, time.thread_time() - c0
-
-            # A timer's tick shows what the last one trained, then trains: its elements are sent at the
-            # start of its run, so Streamlit never dims them (it does from 0.5 s into a run) however
-            # long the tick trains. A run of the whole page (a click, a knob) trains first: its answer
-            # is drawn at once.
-            if whole:
-                trained, (drawn, cpu) = work(), show()
-            else:
-                (drawn, cpu), trained = show(), work()
-            p.timings.append((trained, drawn, cpu))
-        classlink.post_runs(p)                           # to the class joined, if any (queued, not sent here)
-        if timer and (whole or LOAD.ticking() > 1):
-            # Under load Streamlit drops a fragment's unsent messages when its next run starts: let the
-            # event loop send this redraw first (30 tabs, one process: 0.43 → 1.03-1.17 upd/s at worst).
-            # (Alone, a timer's tick drew first: its redraw went out while it trained.)
-            time.sleep(FLUSH_PAUSE)
-        if timer != ps.active or (timer and LOAD.interval(RUN_EVERY, CROWDED_EVERY, SLOW_FROM) != every):
-            st.rerun()                   # the timer starts, stops or changes its pace: a full run
-
-    _live()

@@ -90,7 +90,7 @@ class PageRuns:
     notice: str | None = None                               # said once above the status line
     tag: str | None = None                                  # the comparison the runs make, None: one run
     debt: float = 0.0                                       # seconds of training past the budget, to repay
-    evaluating: float = 0.0                                 # s: the last tick's evaluating (live.solo_tick)
+    evaluating: float = 0.0                                 # s: the last tick's evaluating (timer.solo_tick)
     speed: str = "normal"                                   # how fast a short run is shown (ui/live.SPEEDS)
     until: Any = None                                       # rnn_core.checkpoints.Until: pause the runs there
     pace: deque[tuple[float, int]] = field(                 # (time, step) after each tick: the rate shown

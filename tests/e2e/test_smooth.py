@@ -20,7 +20,7 @@ PROJECTOR = {"width": 1280, "height": 720}
 @pytest.mark.parametrize("url_path", ["sine_wave", "memory?compare=cell:rnn,lstm,gru&seed=2"],
                          ids=["sine_wave", "memory-3-cells"])
 def test_charts_never_blank_or_fade_while_training(app_server: Any, page: Any, url_path: str) -> None:
-    """(The three-cell comparison: 17 charts, and alone its ticks train longest, ui/live.solo_tick.)"""
+    """(The three-cell comparison: 17 charts, and alone its ticks train longest, ui/timer.solo_tick.)"""
     open_app(page, f"{app_server.url}/{url_path}")
     press_slider(page, "epochs", "End")                                 # outlasts the sampling window
     keys = page.evaluate(CHART_KEYS_JS)
