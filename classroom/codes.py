@@ -44,8 +44,11 @@ def normalise_code(text: str) -> str | None:
 
 
 def new_secret() -> str:
-    """A lecturer key or a student token: 192 random bits, URL-safe text."""
-    return secrets.token_urlsafe(SECRET_BYTES)
+    """A lecturer key or a student token: 192 random bits, URL-safe text that does not start with "-"
+    (a command line would read ``--key -Q4…`` as an option; 1 in 64 keys did)."""
+    while (secret := secrets.token_urlsafe(SECRET_BYTES)).startswith("-"):
+        pass
+    return secret
 
 
 def digest(secret: str) -> str:

@@ -70,7 +70,8 @@ def add_commands(sub: Any, train: argparse.ArgumentParser) -> None:
                        ("delete", "delete the class with its students, runs and answers")):
         made[name] = p = cmds.add_parser(name, help=text)
         p.add_argument("code", help="the class code (K7Q-M2X-9HD)")
-        p.add_argument("--key", required=True, help="the lecturer key (class new prints it)")
+        p.add_argument("--key", required=True, help="the lecturer key (class new prints it; a key that "
+                       "begins with - is given as --key=KEY)")
     made["show"].add_argument("--page", default=None, help="only the runs of this experiment (id or page)")
     made["show"].add_argument("--json", action="store_true", help="print one JSON object")
     made["export"].add_argument("-o", "--output", default=None, metavar="FILE",

@@ -30,7 +30,7 @@ from classroom import (
     UnknownStudent,
     WrongKey,
 )
-from classroom.codes import ALPHABET, CODE_BITS, CODE_LENGTH, digest, new_code, normalise_code
+from classroom.codes import ALPHABET, CODE_BITS, CODE_LENGTH, digest, new_code, new_secret, normalise_code
 from classroom.db import default_url, sqlite_url
 from classroom.models import Answer, ClassRow, Run, Student
 
@@ -118,6 +118,13 @@ def test_codes_use_the_readable_alphabet_and_carry_40_bits() -> None:
     assert not set("0O1lI") & set(ALPHABET)
     assert len(ALPHABET) == 31 and CODE_LENGTH == 9
     assert round(CODE_BITS, 1) == 44.6
+
+
+def test_no_key_or_token_starts_with_a_dash_a_command_line_would_take_for_an_option() -> None:
+    secrets = [new_secret() for _ in range(3000)]       # 1 in 64 started with "-": ~47 of 3000
+    assert len(set(secrets)) == 3000 and all(len(k) == 32 for k in secrets)
+    assert not [k for k in secrets if k.startswith("-")]
+    assert {k[0] for k in secrets} > {"_", "A", "z", "0"}
 
 
 def test_codes_are_normalised_from_what_a_person_types() -> None:

@@ -23,6 +23,7 @@ from .appdom import CHART_JS, button, download_text, expect, open_app, press_sli
 
 pytestmark = pytest.mark.e2e
 TICKS = 50                      # ticks of appended points before the curve is compared
+CROWDED_POINTS = 12             # … crowded: training ticks (24 ticks: past a keyframe, the 20th message)
 PAYLOAD_MAX = 30_000            # bytes of one tick of the sine page, after warm-up
 
 
@@ -48,7 +49,7 @@ def test_the_loss_curve_after_50_appended_ticks_is_the_runs_history(app_server: 
     tells every chart that nothing changed (ui/charts.py): no point is lost or doubled either way, and the
     pause's full run leaves the loss and the gradient norm equal to the run's history."""
     url = request.getfixturevalue("crowded_server") if crowded else app_server.url
-    points = TICKS // 2 if crowded else TICKS                # crowded: it trains every other tick
+    points = CROWDED_POINTS if crowded else TICKS            # crowded: it trains every other tick
     open_app(page, f"{url}/sine_wave?speed=slow")             # 120 ticks a run: outlasts 50
     press_slider(page, "epochs", "End")
     button(page, "train_toggle").click()
