@@ -163,8 +163,10 @@ def _board(code: str, key: str | None) -> None:
         try:
             board = classadmin.read(code, key)
         except (ClassError, *DOWN) as e:
-            down = not isinstance(e, ClassError)
-            st.warning(classlink.down_message(e) if down else str(e), icon=":material/cloud_off:")
+            if isinstance(e, ClassError):                # deleted, expired: refused, not unreachable
+                st.error(str(e), icon=":material/block:")
+            else:
+                st.warning(classlink.down_message(e), icon=":material/cloud_off:")
             session().page_run += 1                      # the charts come back made anew: send them whole
             return
         _draw(board, exp, knob, key is not None)

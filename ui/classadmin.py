@@ -147,9 +147,8 @@ def lecturer_header(code: str, key: str) -> None:
         st.markdown(_("Students open this link, or any page of the app with the code:"))
         st.markdown(f'<div class="class-code">{code}</div>', unsafe_allow_html=True)
         st.code(join, language=None)
-        if not present.presenting():
-            st.caption(_("This page's link holds your lecturer key: keep it private. On the projector use "
-                         "presenter mode (Share on any page, or add present=1)."))
+        st.caption(_("This page's link holds your lecturer key: keep it private. On the projector use "
+                     "presenter mode (Share on any page, or add present=1)."))
     with right:                               # small enough that the board starts above a projector's fold
         st.image(qr_png(join), caption=_("Scan to join"), width=170)
 

@@ -25,7 +25,7 @@ from .state import PageRuns, PageState, Session, page_state, session
 
 LONGEST_TICK = 0.7               # s: a lone page whose evaluating and drawing are heavy trains up to this…
 WORK_SHARE = 0.85                # … so that training is this share of its tick (solo_tick)
-FLUSH_PAUSE = 0.03               # s after a redraw before the run ends, unless alone (see _flush)
+FLUSH_PAUSE = 0.03               # s after a redraw before the run ends, unless alone (live_fragment)
 CROWD = int(os.environ.get("RNNX_CROWD", "12"))   # each CROWD sessions ticking: charts take a turn more
 SLOW_FROM, CROWDED_EVERY = 24, 0.9   # from so many sessions ticking, a tick every 0.9 s (``Load.interval``)
 
@@ -38,7 +38,7 @@ def solo_tick(page: PageRuns) -> float:
     0.7 s 84 % (78-81 % of its steps/s headless, bench/live.py --speed), still 1.4 updates a second."""
     if not page.timings:
         return SOLO_TICK
-    drawing = [t[1] for t in list(page.timings)[-3:]]       # (charts taking turns draw unevenly)
+    drawing = [page.timings[-i][1] for i in range(1, min(3, len(page.timings)) + 1)]   # (turns: uneven)
     rest = page.evaluating + sum(drawing) / len(drawing)
     return min(LONGEST_TICK, max(SOLO_TICK, rest * WORK_SHARE / (1 - WORK_SHARE)))
 
